@@ -1,0 +1,1 @@
+//! flow (placeholder: being written).

@@ -1,0 +1,1 @@
+//! jsonrpc (placeholder: being written).

@@ -1,0 +1,1 @@
+//! ovsdb (placeholder: being written).

@@ -1,0 +1,1 @@
+//! packet (placeholder: being written).

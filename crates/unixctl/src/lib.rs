@@ -1,0 +1,1 @@
+//! unixctl (placeholder: being written).

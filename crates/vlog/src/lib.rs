@@ -1,0 +1,1 @@
+//! vlog (placeholder: being written).
