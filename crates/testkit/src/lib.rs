@@ -14,10 +14,13 @@
 //!   test must fail or may skip when they are missing (`FERRO_REQUIRE_REFERENCE=1`, set by CI,
 //!   turns a skip into a failure).
 //! - [`netns::Netns`]: uniquely named network namespaces and veth pairs, deleted on drop.
+//! - [`ovsdb`]: start an ovsdb-server (ours or the reference) on a fresh database and talk
+//!   JSON-RPC to it with a small blocking client.
 //! - [`bins::bin_path`]: the path of one of ferroswitch's own binaries in the cargo target dir.
 
 pub mod bins;
 pub mod netns;
+pub mod ovsdb;
 pub mod reference;
 pub mod sandbox;
 pub mod wait;
