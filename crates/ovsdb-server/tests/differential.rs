@@ -69,12 +69,25 @@ fn run_case(which: Impl, case: &Value) -> Vec<Value> {
     let db = sb.dbdir().join("test.db");
     create_db(&sb, which, &db, &schema);
     let server = start_server(&mut sb, which, "db", &db, &[]);
-    let mut client = RpcClient::connect(&server.socket, Duration::from_secs(20)).expect("connect");
+    let mut client = RpcClient::connect(&server.socket, Duration::from_secs(5)).expect("connect");
     let mut results: Vec<Value> = Vec::new();
-    if let Some(raw) = case.get("raw") {
-        client.send(raw).expect("send");
-        let reply = client.recv().unwrap_or_else(|e| json!(e.to_string()));
-        return vec![reply];
+    if let Some(text) = case.get("raw_text").and_then(Value::as_str) {
+        client.send_raw(text.as_bytes()).expect("send");
+        let mut replies = Vec::new();
+        for _ in 0..case["replies"].as_u64().unwrap_or(1) {
+            match client.recv() {
+                Ok(msg) => replies.push(msg),
+                Err(testkit::ovsdb::RpcError::Closed) => {
+                    replies.push(json!("<EOF>"));
+                    break;
+                }
+                Err(e) => {
+                    replies.push(json!(format!("<{e}>")));
+                    break;
+                }
+            }
+        }
+        return replies;
     }
     for txn in case["txns"].as_array().expect("txns") {
         let ops: Vec<Value> = txn
