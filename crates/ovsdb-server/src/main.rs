@@ -1,1 +1,254 @@
-fn main() {}
+//! `ovsdb-server`: serves OVSDB databases over JSON-RPC (RFC 7047 with Open vSwitch's
+//! extensions), as a drop-in for Open vSwitch's ovsdb-server.
+//!
+//! `main` parses the command line, detaches if asked, opens the databases and then runs three
+//! things: the core thread (all database state, see `core`), the tokio runtime with the network
+//! side (`net`) and the control socket for `ovs-appctl`. It exits when `exit` is requested or on
+//! SIGTERM/SIGINT, after the core has made every acknowledged transaction durable.
+
+mod core;
+mod net;
+mod options;
+mod remotes;
+mod server_db;
+mod storage;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use daemon::detach::{self, Stage};
+use daemon::{Dirs, Pidfile};
+
+use crate::core::{Control, Core, Event};
+use crate::options::{Command, Options};
+use crate::storage::StoredDb;
+
+const PROGRAM: &str = "ovsdb-server";
+
+fn main() {
+    let dirs = Dirs::from_env();
+    let opts = match options::parse(std::env::args().skip(1).collect(), &dirs) {
+        Ok(Command::Print(text)) => {
+            print!("{text}");
+            return;
+        }
+        Ok(Command::Run(opts)) => *opts,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let stage = match detach::start(&opts.detach) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            std::process::exit(1);
+        }
+    };
+    std::process::exit(match run(opts, &dirs, stage) {
+        Ok(()) => 0,
+        Err(e) => {
+            vlog::global().log(PROGRAM.replace('-', "_").as_str(), vlog::Level::Emer, &e);
+            eprintln!("{PROGRAM}: {e}");
+            1
+        }
+    });
+}
+
+fn setup_logging(opts: &Options) -> Result<(), String> {
+    let vlog = vlog::init(PROGRAM);
+    vlog.register_modules(&[
+        "ovsdb_server",
+        "ovsdb_jsonrpc_server",
+        "jsonrpc",
+        "reconnect",
+        "stream_ssl",
+        "ovsdb_log",
+        "unixctl",
+    ]);
+    for spec in &opts.verbose {
+        match spec {
+            Some(s) => vlog.set_spec(s).map_err(|e| e.to_string())?,
+            None => vlog.set_levels(None, None, vlog::Level::Dbg),
+        }
+    }
+    if let Some(path) = &opts.log_file {
+        vlog.set_log_file(path)
+            .map_err(|e| format!("{}: failed to open log file ({e})", path.display()))?;
+    }
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Resolves an SSL option: a file name, or a `db:` reference read from the databases.
+fn ssl_file(value: &Option<String>, files: &[StoredDb]) -> Option<PathBuf> {
+    let v = value.as_ref()?;
+    match remotes::DbRef::parse(v) {
+        None => Some(PathBuf::from(v)),
+        Some(Err(_)) => None,
+        Some(Ok(r)) => {
+            let dbs = files.iter().map(|f| (f.db.name(), &f.db)).collect();
+            r.strings(&dbs).into_iter().next().map(PathBuf::from)
+        }
+    }
+}
+
+fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
+    setup_logging(&opts)?;
+    let vlog = vlog::global();
+    vlog.log("ovsdb_server", vlog::Level::Info, &options::version().trim_end().to_string());
+
+    let mut files = Vec::new();
+    for path in &opts.databases {
+        let (stored, warning) = StoredDb::open(path, now_ms())?;
+        if let Some(w) = warning {
+            vlog.log("ovsdb_log", vlog::Level::Warn, &w);
+        }
+        if files.iter().any(|f: &StoredDb| f.db.name() == stored.db.name()) {
+            return Err(format!(
+                "{}: duplicate database name {}",
+                path.display(),
+                stored.db.name()
+            ));
+        }
+        files.push(stored);
+    }
+
+    let _pidfile = match &opts.pidfile {
+        Some(path) => Some(
+            Pidfile::create(path, std::process::id(), opts.overwrite_pidfile)
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+
+    let remote_config = remotes::RemoteConfig::new(&opts.remotes).map_err(|e| e.to_string())?;
+    let tls = match (
+        ssl_file(&opts.private_key, &files),
+        ssl_file(&opts.certificate, &files),
+        ssl_file(&opts.ca_cert, &files).or_else(|| ssl_file(&opts.bootstrap_ca_cert, &files)),
+    ) {
+        (Some(private_key), Some(certificate), Some(ca_cert)) => Some(stream::TlsFiles {
+            private_key,
+            certificate,
+            ca_cert,
+            bootstrap_ca_cert: opts.bootstrap_ca_cert.is_some() && opts.ca_cert.is_none(),
+            peer_ca_cert: None,
+        }),
+        _ => None,
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+
+    let (event_tx, event_rx) = std::sync::mpsc::channel::<Event>();
+    let (remote_tx, remote_rx) = tokio::sync::watch::channel(Vec::new());
+    let core = Core::new(files, remote_config, remote_tx);
+    let core_thread = std::thread::Builder::new()
+        .name("ovsdb-core".into())
+        .spawn(move || core.run(event_rx))
+        .map_err(|e| format!("cannot start core thread: {e}"))?;
+
+    let unixctl_path = opts
+        .unixctl
+        .clone()
+        .map(|p| Dirs::resolve(&dirs.rundir, &p))
+        .unwrap_or_else(|| dirs.unixctl(PROGRAM, std::process::id()));
+
+    let result = runtime.block_on(async {
+        let mut ctx = stream::Context::new(dirs.rundir.clone());
+        ctx.tls = tls;
+        let shared = net::Shared {
+            events: event_tx.clone(),
+            next_conn: Arc::new(AtomicU64::new(1)),
+            ctx: Arc::new(ctx),
+        };
+        tokio::spawn(net::run_remotes(remote_rx, shared));
+
+        let server = unixctl::Server::new(options::version().lines().next().unwrap_or(PROGRAM));
+        server.register_vlog_commands(vlog);
+        register_controls(&server, &event_tx);
+        let bound = server
+            .bind(&unixctl_path)
+            .map_err(|e| format!("{}: could not listen ({e})", unixctl_path.display()))?;
+        tokio::spawn(async move {
+            let _ = bound.run().await;
+        });
+
+        detach::notify_ready(stage, &opts.detach);
+
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(|e| e.to_string())?;
+        let core_done = async {
+            while !core_thread.is_finished() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = core_done => {}
+        }
+        Ok::<(), String>(())
+    });
+    // Ask the core to finish (it syncs everything acknowledged) and wait for it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = event_tx.send(Event::Control {
+        cmd: Control::Exit,
+        reply: tx,
+    });
+    let _ = rx.recv_timeout(Duration::from_secs(10));
+    drop(event_tx);
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    let _ = std::fs::remove_file(&unixctl_path);
+    result
+}
+
+/// Registers the `ovs-appctl` commands that act on the core.
+fn register_controls(server: &unixctl::Server, events: &std::sync::mpsc::Sender<Event>) {
+    let ask = {
+        let events = events.clone();
+        move |cmd: Control| -> Result<String, String> {
+            let (tx, rx) = std::sync::mpsc::channel();
+            events
+                .send(Event::Control { cmd, reply: tx })
+                .map_err(|_| "server is shutting down".to_string())?;
+            tokio::task::block_in_place(|| {
+                rx.recv_timeout(Duration::from_secs(60))
+                    .unwrap_or_else(|_| Err("timed out waiting for the database core".into()))
+            })
+        }
+    };
+    let a = ask.clone();
+    server.register("exit", "", 0, 0, move |_| a(Control::Exit));
+    let a = ask.clone();
+    server.register("ovsdb-server/compact", "[DB]...", 0, 1, move |args| {
+        a(Control::Compact(args.first().cloned()))
+    });
+    let a = ask.clone();
+    server.register("ovsdb-server/list-dbs", "", 0, 0, move |_| a(Control::ListDbs));
+    let a = ask.clone();
+    server.register("ovsdb-server/add-remote", "REMOTE", 1, 1, move |args| {
+        a(Control::AddRemote(args[0].clone()))
+    });
+    let a = ask.clone();
+    server.register("ovsdb-server/remove-remote", "REMOTE", 1, 1, move |args| {
+        a(Control::RemoveRemote(args[0].clone()))
+    });
+    let a = ask;
+    server.register("ovsdb-server/list-remotes", "", 0, 0, move |_| a(Control::ListRemotes));
+    server.register("ovsdb-server/reconnect", "", 0, 0, |_| Ok(String::new()));
+}

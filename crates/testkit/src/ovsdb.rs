@@ -47,7 +47,14 @@ pub struct ServerHandle {
 }
 
 /// Creates `db` from `schema` with `which`'s ovsdb-tool; panics with the tool's output on failure.
+///
+/// `FERRO_CREATE_DB_WITH=reference` makes every database be created by the reference tool (a
+/// development aid for testing a server before our own ovsdb-tool exists; CI never sets it).
 pub fn create_db(sb: &Sandbox, which: Impl, db: &Path, schema: &Path) {
+    let which = match std::env::var("FERRO_CREATE_DB_WITH").as_deref() {
+        Ok("reference") => Impl::Reference,
+        _ => which,
+    };
     let out = sb
         .run(
             sb.command(which.program("ovsdb-tool"))

@@ -1,0 +1,129 @@
+//! One database served from one file: the in-memory engine plus its on-disk log.
+//!
+//! Opening replays the file (the schema record, then every transaction record) into an
+//! [`ovsdb::db::Database`]. A torn or corrupt tail (a crash mid-write) is reported and dropped;
+//! everything before it is kept, as Open vSwitch does. Committing appends one record per
+//! transaction; [`StoredDb::sync`] makes everything appended so far durable, and the server
+//! calls it once per batch of commits before any reply leaves (group commit). Compaction
+//! rewrites the file as one snapshot record when the log has grown, under the policy
+//! `ovsdb-log` documents.
+
+use std::path::{Path, PathBuf};
+
+use ovsdb::changes::ChangeSet;
+use ovsdb::db::Database;
+use ovsdb::record;
+use ovsdb::schema::DatabaseSchema;
+use ovsdb_log::{Log, OpenMode};
+use serde_json::Value;
+
+/// A database with its file.
+#[derive(Debug)]
+pub struct StoredDb {
+    /// The in-memory database.
+    pub db: Database,
+    log: Log,
+    path: PathBuf,
+    unsynced: bool,
+    last_compaction_ms: i64,
+}
+
+/// Why a database file could not be served.
+pub type OpenError = String;
+
+impl StoredDb {
+    /// Opens `path` for serving. Returns the database and, when the file had a damaged tail, a
+    /// warning to log.
+    pub fn open(path: &Path, now_ms: i64) -> Result<(StoredDb, Option<String>), OpenError> {
+        let opened = Log::open(path, OpenMode::ReadWrite).map_err(|e| e.to_string())?;
+        let mut records = opened.records.into_iter();
+        let schema_rec = records
+            .next()
+            .ok_or_else(|| format!("{}: database file contains no schema", path.display()))?;
+        let schema = DatabaseSchema::from_json(&Value::Object(schema_rec.value))
+            .map_err(|e| format!("{}: {}", path.display(), e.to_message()))?;
+        let mut db = Database::new(schema);
+        let mut gen = uuid::Uuid::new_v4;
+        for rec in records {
+            let value = Value::Object(rec.value);
+            record::apply_record(&mut db, &value, &mut gen).map_err(|e| {
+                format!(
+                    "{}: record at offset {}: {}",
+                    path.display(),
+                    rec.offset,
+                    e.to_message()
+                )
+            })?;
+        }
+        let warning = opened.tail_error.map(|e| {
+            format!(
+                "{}: {} (discarded {} bytes after the last good record)",
+                path.display(),
+                e,
+                opened.discarded_bytes
+            )
+        });
+        Ok((
+            StoredDb {
+                db,
+                log: opened.log,
+                path: path.to_path_buf(),
+                unsynced: false,
+                last_compaction_ms: now_ms,
+            },
+            warning,
+        ))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends the record of a committed transaction (not yet durable: see [`Self::sync`]) and
+    /// applies it to memory.
+    pub fn commit(
+        &mut self,
+        changes: &ChangeSet,
+        now_ms: i64,
+        comment: Option<&str>,
+    ) -> Result<(), String> {
+        if let Some(rec) = record::txn_record(self.db.schema(), changes, now_ms, comment) {
+            self.log
+                .append(&rec, false)
+                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+            self.unsynced = true;
+        }
+        self.db.commit(changes);
+        Ok(())
+    }
+
+    /// Makes every appended record durable (one fsync for a whole batch of commits).
+    pub fn sync(&mut self) -> Result<(), String> {
+        if self.unsynced {
+            self.log
+                .sync()
+                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+            self.unsynced = false;
+        }
+        Ok(())
+    }
+
+    /// Whether the log has grown enough to compact (see `ovsdb_log::policy`).
+    pub fn wants_compaction(&self, now_ms: i64) -> bool {
+        let since = (now_ms - self.last_compaction_ms).max(0) as u64;
+        ovsdb_log::policy::CompactionPolicy::default().should_compact(&self.log.stats(), since)
+    }
+
+    /// Rewrites the file as the schema plus one snapshot of the current contents.
+    pub fn compact(&mut self, now_ms: i64) -> Result<(), String> {
+        let schema = self.db.schema().to_json();
+        let snapshot = record::snapshot_record(&self.db, now_ms, Some("compacting database online"));
+        self.log
+            .replace(&[schema, snapshot])
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.unsynced = false;
+        self.last_compaction_ms = now_ms;
+        Ok(())
+    }
+}
