@@ -1,10 +1,12 @@
 //! The server core: every database and every session's OVSDB state, on one thread.
 //!
-//! Connections (tokio tasks, see `net`) turn bytes into JSON-RPC messages and hand them to the
+//! Connections (tasks on the same runtime, see `net`) turn bytes into JSON-RPC messages and hand them to the
 //! core as [`Event`]s over a channel; the core owns everything else, so there is no locking:
 //! databases, monitors, locks, blocked `wait` transactions and the `_Server` database.
 //!
-//! The core works in batches: it takes every event that is waiting (up to a bound), handles
+//! The core is one task on the daemon's single-threaded runtime, like Open vSwitch's one main
+//! loop: no thread hand-offs on the request path. It works in batches: it takes every event
+//! that is waiting (up to a bound), handles
 //! each in arrival order (executing transactions against the in-memory databases and appending
 //! their log records), then makes the logs durable with one `fsync` per database (group commit)
 //! and only then releases the replies and monitor updates the batch produced. A client therefore
@@ -15,7 +17,7 @@
 //! before the reply to the transaction that caused them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -239,26 +241,39 @@ impl Core {
         self.epoch_ms + self.started.elapsed().as_millis() as i64
     }
 
-    /// Runs until `exit`: handles events in batches (see the module docs).
-    pub fn run(mut self, events: Receiver<Event>) {
-        loop {
+    /// Runs until `exit`: handles events in batches (see the module docs). Producers push
+    /// events into `events` and then notify `wake`.
+    pub async fn run(mut self, events: Receiver<Event>, wake: Arc<tokio::sync::Notify>) {
+        let mut disconnected = false;
+        while !disconnected {
             let timeout = self.next_timeout();
-            let first = match events.recv_timeout(timeout) {
-                Ok(e) => Some(e),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            let mut batch: Vec<Event> = first.into_iter().collect();
-            while batch.len() < MAX_BATCH {
-                match events.try_recv() {
-                    Ok(e) => batch.push(e),
-                    Err(_) => break,
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(timeout) => {}
+            }
+            // Handle everything queued, in bounded batches, each made durable before its
+            // replies go out.
+            loop {
+                let mut batch = Vec::new();
+                while batch.len() < MAX_BATCH {
+                    match events.try_recv() {
+                        Ok(e) => batch.push(e),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            disconnected = true;
+                            break;
+                        }
+                    }
+                }
+                let full = batch.len() == MAX_BATCH;
+                for event in batch {
+                    self.handle(event);
+                }
+                self.after_batch();
+                if self.exiting || !full {
+                    break;
                 }
             }
-            for event in batch {
-                self.handle(event);
-            }
-            self.after_batch();
             if self.exiting {
                 break;
             }
@@ -436,6 +451,7 @@ impl Core {
                 started_ms: p.started_ms,
                 uuid_gen: &mut gen,
                 locks: &holds,
+                read_only: false,
             };
             self.dbs[&p.db].db().execute(&p.params, &mut env)
         };

@@ -146,19 +146,17 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         _ => None,
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread runs the core and the network side (like Open vSwitch's single main loop);
+    // the control socket has a thread of its own so that a command can wait for the core.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start runtime: {e}"))?;
 
     let (event_tx, event_rx) = std::sync::mpsc::channel::<Event>();
+    let wake = Arc::new(tokio::sync::Notify::new());
     let (remote_tx, remote_rx) = tokio::sync::watch::channel(Vec::new());
     let core = Core::new(files, remote_config, remote_tx);
-    let core_thread = std::thread::Builder::new()
-        .name("ovsdb-core".into())
-        .spawn(move || core.run(event_rx))
-        .map_err(|e| format!("cannot start core thread: {e}"))?;
 
     let unixctl_path = opts
         .unixctl
@@ -166,25 +164,19 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         .map(|p| Dirs::resolve(&dirs.rundir, &p))
         .unwrap_or_else(|| dirs.unixctl(PROGRAM, std::process::id()));
 
+    let control = start_control_thread(&unixctl_path, vlog, &event_tx, &wake)?;
+
     let result = runtime.block_on(async {
         let mut ctx = stream::Context::new(dirs.rundir.clone());
         ctx.tls = tls;
         let shared = net::Shared {
             events: event_tx.clone(),
+            wake: wake.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),
             ctx: Arc::new(ctx),
         };
-        tokio::spawn(net::run_remotes(remote_rx, shared));
-
-        let server = unixctl::Server::new(options::version().lines().next().unwrap_or(PROGRAM));
-        server.register_vlog_commands(vlog);
-        register_controls(&server, &event_tx);
-        let bound = server
-            .bind(&unixctl_path)
-            .map_err(|e| format!("{}: could not listen ({e})", unixctl_path.display()))?;
-        tokio::spawn(async move {
-            let _ = bound.run().await;
-        });
+        let core_task = tokio::spawn(core.run(event_rx, wake.clone()));
+        tokio::spawn(net::run_remotes(remote_rx, shared.clone()));
 
         detach::notify_ready(stage, &opts.detach);
 
@@ -192,44 +184,75 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
             .map_err(|e| e.to_string())?;
-        let core_done = async {
-            while !core_thread.is_finished() {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        };
+        let mut core_task = core_task;
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
-            _ = core_done => {}
+            _ = &mut core_task => return Ok::<(), String>(()),
         }
-        Ok::<(), String>(())
+        // Ask the core to finish (it syncs everything acknowledged) and wait for it.
+        let (tx, _rx) = std::sync::mpsc::channel();
+        shared.post(Event::Control {
+            cmd: Control::Exit,
+            reply: tx,
+        });
+        let _ = tokio::time::timeout(Duration::from_secs(10), core_task).await;
+        Ok(())
     });
-    // Ask the core to finish (it syncs everything acknowledged) and wait for it.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let _ = event_tx.send(Event::Control {
-        cmd: Control::Exit,
-        reply: tx,
-    });
-    let _ = rx.recv_timeout(Duration::from_secs(10));
     drop(event_tx);
+    drop(control);
     runtime.shutdown_timeout(Duration::from_secs(1));
     let _ = std::fs::remove_file(&unixctl_path);
     result
 }
 
+/// Serves the control socket on a thread of its own (its commands wait for the core).
+fn start_control_thread(
+    path: &std::path::Path,
+    vlog: &'static vlog::Vlog,
+    events: &std::sync::mpsc::Sender<Event>,
+    wake: &Arc<tokio::sync::Notify>,
+) -> Result<std::thread::JoinHandle<()>, String> {
+    let server = unixctl::Server::new(options::version().lines().next().unwrap_or(PROGRAM));
+    server.register_vlog_commands(vlog);
+    register_controls(&server, events, wake);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+    let bound = rt
+        .block_on(async { server.bind(path) })
+        .map_err(|e| format!("{}: could not listen ({e})", path.display()))?;
+    std::thread::Builder::new()
+        .name("unixctl".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let _ = bound.run().await;
+            })
+        })
+        .map_err(|e| format!("cannot start control thread: {e}"))
+}
+
 /// Registers the `ovs-appctl` commands that act on the core.
-fn register_controls(server: &unixctl::Server, events: &std::sync::mpsc::Sender<Event>) {
+fn register_controls(
+    server: &unixctl::Server,
+    events: &std::sync::mpsc::Sender<Event>,
+    wake: &Arc<tokio::sync::Notify>,
+) {
     let ask = {
-        let events = events.clone();
+        let events = std::sync::Mutex::new(events.clone());
+        let wake = wake.clone();
+        let events = Arc::new(events);
         move |cmd: Control| -> Result<String, String> {
             let (tx, rx) = std::sync::mpsc::channel();
             events
+                .lock()
+                .map_err(|_| "server is shutting down".to_string())?
                 .send(Event::Control { cmd, reply: tx })
                 .map_err(|_| "server is shutting down".to_string())?;
-            tokio::task::block_in_place(|| {
-                rx.recv_timeout(Duration::from_secs(60))
-                    .unwrap_or_else(|_| Err("timed out waiting for the database core".into()))
-            })
+            wake.notify_one();
+            rx.recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| Err("timed out waiting for the database core".into()))
         }
     };
     let a = ask.clone();

@@ -38,10 +38,21 @@ fn log(level: vlog::Level, module: &str, msg: &str) {
 pub struct Shared {
     /// Where events for the core go.
     pub events: EventSender<Event>,
+    /// Wakes the core after an event is queued.
+    pub wake: Arc<Notify>,
     /// Connection id allocator.
     pub next_conn: Arc<AtomicU64>,
     /// Transport context (run dir, TLS files).
     pub ctx: Arc<Context>,
+}
+
+impl Shared {
+    /// Queues `event` for the core and wakes it; false when the core has stopped.
+    pub fn post(&self, event: Event) -> bool {
+        let ok = self.events.send(event).is_ok();
+        self.wake.notify_one();
+        ok
+    }
 }
 
 /// Keeps the listeners and connections for the remotes in `rx` running.
@@ -161,16 +172,12 @@ async fn serve(io: BoxedStream, name: String, conn_id: ConnId, probe_ms: u64, sh
         },
     );
     let closer = Arc::new(Notify::new());
-    if shared
-        .events
-        .send(Event::Connected {
-            conn: conn_id,
-            sender: conn.sender(),
-            name: name.clone(),
-            closer: closer.clone(),
-        })
-        .is_err()
-    {
+    if !shared.post(Event::Connected {
+        conn: conn_id,
+        sender: conn.sender(),
+        name: name.clone(),
+        closer: closer.clone(),
+    }) {
         return;
     }
     let probe = (probe_ms > 0).then(|| Duration::from_millis(probe_ms));
@@ -193,7 +200,7 @@ async fn serve(io: BoxedStream, name: String, conn_id: ConnId, probe_ms: u64, sh
                 }
                 Ok(Some(msg)) => {
                     probed = false;
-                    if shared.events.send(Event::Message { conn: conn_id, msg }).is_err() {
+                    if !shared.post(Event::Message { conn: conn_id, msg }) {
                         break;
                     }
                 }
@@ -218,7 +225,7 @@ async fn serve(io: BoxedStream, name: String, conn_id: ConnId, probe_ms: u64, sh
             _ = closer.notified() => break,
         }
     }
-    let _ = shared.events.send(Event::Disconnected { conn: conn_id });
+    shared.post(Event::Disconnected { conn: conn_id });
 }
 
 fn report_error(name: &str, e: &ConnError) {

@@ -50,6 +50,7 @@ pub fn sync_changes(db: &Database, served: &[(String, Value)]) -> Option<ChangeS
         started_ms: 0,
         uuid_gen: &mut gen,
         locks: &ovsdb::txn::NoLocks,
+        read_only: false,
     };
     match db.execute(&Value::Array(ops), &mut env) {
         Outcome::Done(r) if r.success => {

@@ -1,6 +1,7 @@
 //! Locating ferroswitch's own binaries from a test.
 //!
-//! Integration tests run from `target/<profile>/deps/<test>-<hash>`; the workspace's binaries are
+//! Integration tests run from `target/<profile>/deps/<test>-<hash>` (examples from
+//! `target/<profile>/examples/`); the workspace's binaries are
 //! in `target/<profile>/`. `FERRO_BIN_DIR` overrides the directory (used to run the black-box
 //! tests against an installed build).
 
@@ -13,7 +14,7 @@ pub fn bin_dir() -> PathBuf {
     }
     let exe = std::env::current_exe().expect("current_exe");
     let mut dir = exe.parent().expect("test binary has a parent dir").to_path_buf();
-    if dir.ends_with("deps") {
+    if dir.ends_with("deps") || dir.ends_with("examples") {
         dir.pop();
     }
     dir
