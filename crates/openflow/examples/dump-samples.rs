@@ -1,0 +1,14 @@
+//! Prints `name hex` for every sample message (input for
+//! `tests/data/regen.sh`, which runs the reference `ovs-ofctl ofp-print`).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+fn main() {
+    for (name, m) in common::all_samples() {
+        match m.encode() {
+            Ok(b) => println!("{name} {}", common::hex(&b)),
+            Err(e) => eprintln!("{name}: {e}"),
+        }
+    }
+}

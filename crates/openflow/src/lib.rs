@@ -1,0 +1,39 @@
+//! OpenFlow wire protocol for ferroswitch: versions 1.0 through 1.5 plus the
+//! Nicira and ONF extension messages that Open vSwitch uses.
+//!
+//! Layers, bottom up:
+//!
+//! * [`octets`]: panic-free big-endian cursors; all byte access goes
+//!   through them.
+//! * [`header`]: the common 8-byte header, [`Version`], and stream
+//!   framing ([`frame`]).
+//! * [`raw`]: the single declarative table of message identities (version
+//!   range x type x stats type x vendor/subtype -> [`MsgType`], with OVS's
+//!   names).
+//! * [`error`]: every OpenFlow/Nicira error OVS knows ([`OfpErr`]) with
+//!   its per-version encodings.
+//! * [`msgs`]: version-independent structures for individual messages and
+//!   their per-version body codecs.
+//! * [`message`]: the [`Message`] enum and [`OfpMsg`] (version, xid, raw
+//!   identity, stats flags, body) with `decode` / `encode`.
+//! * [`print`]: Open vSwitch's `ofp-print` text format.
+//!
+//! The crate is pure: no I/O, no clocks, no globals.  Decoding never panics;
+//! malformed input yields a [`DecodeError`] that maps onto the OpenFlow error
+//! OVS would report.  Bodies of messages not modelled yet (flow_mod,
+//! packet_in, packet_out, flow_removed, group_mod, flow/group stats, ...)
+//! are identified and carried as opaque bytes, so decode -> encode is
+//! lossless for every message.
+
+pub mod error;
+pub mod header;
+pub mod message;
+pub mod msgs;
+pub mod octets;
+pub mod print;
+pub mod raw;
+
+pub use error::{ErrorWire, OfpErr};
+pub use header::{frame, split_messages, FrameError, Header, Version, MAX_MSG_LEN};
+pub use message::{DecodeError, EncodeError, Message, OfpMsg};
+pub use raw::{MsgType, RawCode, RawId};
