@@ -43,6 +43,28 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
 /// recursion limit).
 pub const MAX_DEPTH: usize = 128;
 
+/// A light grammar check on the first byte of each member and element, so that garbage such
+/// as `{bad` is rejected as soon as it arrives instead of waiting for a closing bracket that
+/// may never come (Open vSwitch's incremental parser rejects it at once, too). Full validation
+/// is still `serde_json`'s, once the value is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Inside a token or after a value: no check.
+    Any,
+    /// After `{`: a key string or `}`.
+    KeyOrClose,
+    /// After `,` in an object: a key string.
+    Key,
+    /// After `[`: a value or `]`.
+    ValueOrClose,
+    /// After `:` or `,` in an array: a value.
+    Value,
+}
+
+fn starts_value(b: u8) -> bool {
+    matches!(b, b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+}
+
 /// Why the byte stream could not be split or parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FrameError {
@@ -96,6 +118,8 @@ pub struct Framer {
     in_string: bool,
     escape: bool,
     top_scalar: bool,
+    /// What the next significant byte inside a structure must start (see [`Expect`]).
+    expect: Expect,
     max_size: usize,
     /// Stream offset of `buf[0]`.
     base_offset: u64,
@@ -120,6 +144,7 @@ impl Framer {
             in_string: false,
             escape: false,
             top_scalar: false,
+            expect: Expect::Any,
             max_size: max_size.max(1),
             base_offset: 0,
             failed: None,
@@ -226,6 +251,11 @@ impl Framer {
                     b'{' | b'[' => {
                         self.stack.push(b);
                         self.start = Some(i);
+                        self.expect = if b == b'{' {
+                            Expect::KeyOrClose
+                        } else {
+                            Expect::ValueOrClose
+                        };
                     }
                     b'"' => {
                         self.in_string = true;
@@ -271,12 +301,42 @@ impl Framer {
                     return Ok(Some((start, i)));
                 }
             } else {
+                let ws = matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+                if !ws && self.expect != Expect::Any {
+                    let ok = match self.expect {
+                        Expect::KeyOrClose => b == b'"' || b == b'}',
+                        Expect::Key => b == b'"',
+                        Expect::ValueOrClose => starts_value(b) || b == b']',
+                        Expect::Value => starts_value(b),
+                        Expect::Any => true,
+                    };
+                    if !ok {
+                        return Err(FrameError::UnexpectedByte {
+                            byte: b,
+                            offset: self.offset(i),
+                        });
+                    }
+                    self.expect = Expect::Any;
+                }
                 match b {
                     b'{' | b'[' => {
                         if self.stack.len() >= MAX_DEPTH {
                             return Err(FrameError::TooDeep);
                         }
                         self.stack.push(b);
+                        self.expect = if b == b'{' {
+                            Expect::KeyOrClose
+                        } else {
+                            Expect::ValueOrClose
+                        };
+                    }
+                    b':' => self.expect = Expect::Value,
+                    b',' => {
+                        self.expect = if self.stack.last() == Some(&b'{') {
+                            Expect::Key
+                        } else {
+                            Expect::Value
+                        }
                     }
                     b'}' | b']' => {
                         let want = if b == b'}' { b'{' } else { b'[' };
@@ -376,6 +436,22 @@ mod tests {
     }
 
     #[test]
+    fn rejects_bad_first_bytes_early() {
+        for bad in [&b"{bad"[..], b"{\"a\":x", b"[1,}", b"{\"a\":1,}", b"[?"] {
+            let mut f = Framer::default();
+            f.push(bad);
+            assert!(
+                matches!(f.next_value(), Err(FrameError::UnexpectedByte { .. })),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let mut f = Framer::default();
+        f.push(br#"{ "a" : [ ] , "b" : { } , "c":[ 1 , -2 , true , null , "x" ] }"#);
+        assert!(f.next_value().unwrap().is_some());
+    }
+
+    #[test]
     fn rejects_garbage_and_stays_failed() {
         let mut f = Framer::default();
         f.push(b"  }");
@@ -391,10 +467,10 @@ mod tests {
         assert_eq!(f.next_value().unwrap_err(), e);
 
         let mut f = Framer::default();
-        f.push(b"{]");
+        f.push(b"[1}");
         assert!(matches!(
             f.next_value(),
-            Err(FrameError::Mismatched { found: ']', .. })
+            Err(FrameError::Mismatched { found: '}', .. })
         ));
 
         let mut f = Framer::default();

@@ -264,9 +264,8 @@ impl Message {
     /// Encodes the message as compact JSON bytes, ready to be written to a
     /// stream (no delimiter is needed or added).
     pub fn to_bytes(&self) -> Vec<u8> {
-        // Serialising a `Value` into a Vec cannot fail: all map keys are
-        // strings and writing to memory has no I/O errors.
-        serde_json::to_vec(&self.to_value()).unwrap_or_default()
+        // Open vSwitch's exact text (reals as `%.15g`), so peers see what they would from OVS.
+        ovs_json::to_string(&self.to_value()).into_bytes()
     }
 }
 

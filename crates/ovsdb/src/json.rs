@@ -4,9 +4,8 @@
 //! differs in two visible ways that show up in error messages (the `"syntax"`
 //! member) and in files:
 //!
-//! * real numbers print with C's `%.15g`, falling back to `%.17g` when the
-//!   shorter form does not read back as the same value (so `1e20` prints as
-//!   `1e+20`, `1.0` as `1`, `1e-7` as `1e-07`);
+//! * real numbers print with C's `%.15g` (so `1e20` prints as `1e+20`, `1.0`
+//!   as `1`, `1e-7` as `1e-07`, `33.333333333333336` as `33.3333333333333`);
 //! * objects can be printed with their keys sorted, which is how Open vSwitch
 //!   quotes offending input.
 //!
@@ -18,122 +17,22 @@ use serde_json::Value;
 
 /// Serialises `v` compactly with object keys sorted.
 pub fn to_string_sorted(v: &Value) -> String {
-    let mut s = String::new();
-    write_value(&mut s, v, true);
-    s
+    ovs_json::to_string_sorted(v)
 }
 
 /// Serialises `v` compactly, keeping object key order.
 pub fn to_string(v: &Value) -> String {
-    let mut s = String::new();
-    write_value(&mut s, v, false);
-    s
-}
-
-fn write_value(out: &mut String, v: &Value, sort: bool) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.push_str(&i.to_string());
-            } else if let Some(u) = n.as_u64() {
-                out.push_str(&u.to_string());
-            } else if let Some(f) = n.as_f64() {
-                out.push_str(&format_real(f));
-            }
-        }
-        Value::String(s) => write_string(out, s),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, e) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, e, sort);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            if sort {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            for (i, (k, e)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(out, k);
-                out.push(':');
-                write_value(out, e, sort);
-            }
-            out.push('}');
-        }
-    }
+    ovs_json::to_string(v)
 }
 
 /// Writes `s` as a JSON string literal.
 pub fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    ovs_json::write_string(s, out)
 }
 
-/// Formats a real the way Open vSwitch does (`%.15g`, or `%.17g` when needed
-/// to read back exactly).
+/// Formats a real the way Open vSwitch 3.1 does (`%.15g`).
 pub fn format_real(f: f64) -> String {
-    if !f.is_finite() {
-        return "null".to_string();
-    }
-    let short = format_g(f, 15);
-    if short.parse::<f64>().ok() == Some(f) {
-        short
-    } else {
-        format_g(f, 17)
-    }
-}
-
-/// C's `%.<prec>g` for a finite `f`.
-pub fn format_g(f: f64, prec: usize) -> String {
-    let prec = prec.max(1);
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    // Scientific form with prec-1 fraction digits gives the rounded exponent.
-    let sci = format!("{:.*e}", prec - 1, f);
-    let (mant, exp) = match sci.split_once('e') {
-        Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
-        None => (sci.clone(), 0),
-    };
-    if exp < -4 || exp >= prec as i32 {
-        let mant = strip_zeros(&mant);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{}e{}{:02}", mant, sign, exp.abs())
-    } else {
-        let decimals = (prec as i32 - 1 - exp).max(0) as usize;
-        strip_zeros(&format!("{:.*}", decimals, f))
-    }
-}
-
-fn strip_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
-    }
+    ovs_json::format_real(f)
 }
 
 /// Reads `v` as a 64-bit integer the way Open vSwitch's JSON parser would:
