@@ -245,7 +245,7 @@ fn parse_timeout(v: &str) -> Result<u64, String> {
 /// Reads a pidfile; `Err(strerror text)` as OVS reports it. Like OVS, a
 /// pidfile counts only while its daemon holds a lock on it.
 fn read_pidfile(log: &Vlog, path: &Path) -> Result<u32, String> {
-    unixctl::read_pidfile(path).map_err(|e| {
+    daemon::pidfile::read_live_pid(path).map_err(|e| {
         let err = unixctl::client::io_error_text(&e);
         if e.kind() == std::io::ErrorKind::NotFound {
             log.log(

@@ -31,7 +31,8 @@ fn main() -> std::io::Result<()> {
     server.register("demo/echo", "[ARG...]", 0, usize::MAX, |args| {
         Ok(args.join(" "))
     });
-    let pidfile = unixctl::PidFile::create(&rundir.join(format!("{program}.pid")))?;
+    let pidfile = daemon::Pidfile::create(&rundir.join(format!("{program}.pid")), pid, false)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -18,16 +18,12 @@
 //!   text or error text ([`Client`]), with the reply validation and error
 //!   texts `ovs-appctl` relies on.
 //!
-//! * [`pidfile`] — locked pidfiles, which is how `ovs-appctl -t NAME`
-//!   finds a daemon and tells a live one from a stale file.
 //!
 //! Like OVS's unixctl (and unlike OVSDB sessions), the server does not
 //! answer `echo`: it is just an unknown command.
 
 pub mod client;
-pub mod pidfile;
 pub mod server;
 
 pub use client::{Client, ClientError};
-pub use pidfile::{read_pidfile, PidFile};
 pub use server::{default_socket_path, BoundServer, Handler, Server};
