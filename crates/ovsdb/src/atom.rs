@@ -149,8 +149,13 @@ impl Atom {
         let t = base.atomic;
         let atom = match t {
             AtomicType::Integer => json::as_integer(json).map(Atom::Integer),
+            // Open vSwitch's JSON parser reads an integral number written with a fraction
+            // or exponent (`-0.0`, `1e2`) as an integer, so such a real loses its sign of zero.
             AtomicType::Real => match json {
-                Value::Number(n) => n.as_f64().map(Atom::Real),
+                Value::Number(n) => match json::as_integer(json) {
+                    Some(i) => Some(Atom::Real(i as f64)),
+                    None => n.as_f64().map(Atom::Real),
+                },
                 _ => None,
             },
             AtomicType::Boolean => json.as_bool().map(Atom::Boolean),

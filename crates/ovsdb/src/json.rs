@@ -95,7 +95,8 @@ mod tests {
         assert_eq!(format_real(2.5), "2.5");
         assert_eq!(format_real(0.000123), "0.000123");
         assert_eq!(format_real(1e300), "1e+300");
-        assert_eq!(format_real(1.0 / 3.0), "0.33333333333333331");
+        // Debian ovsdb-tool 3.1 query of a stored 0.3333333333333333 prints this.
+        assert_eq!(format_real(1.0 / 3.0), "0.333333333333333");
     }
 
     #[test]

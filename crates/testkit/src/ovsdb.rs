@@ -282,15 +282,30 @@ pub fn normalise(v: &Value) -> Value {
         Value::String(s) => Value::String(mask_str(s)),
         Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
         Value::Object(o) => {
-            let mut out = serde_json::Map::new();
-            for (k, val) in o {
-                let mut nv = normalise(val);
-                if k == "rows" {
-                    if let Value::Array(rows) = &mut nv {
-                        rows.sort_by_key(|r| r.to_string());
+            // Masking can make several keys equal (rows keyed by UUID in monitor updates): such
+            // entries are ordered by their canonical text and numbered, so nothing is lost.
+            let mut entries: Vec<(String, Value)> = o
+                .iter()
+                .map(|(k, val)| {
+                    let mut nv = normalise(val);
+                    if k == "rows" {
+                        if let Value::Array(rows) = &mut nv {
+                            rows.sort_by_key(canonical);
+                        }
                     }
+                    (mask_str(k), nv)
+                })
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| canonical(&a.1).cmp(&canonical(&b.1))));
+            let mut out = serde_json::Map::new();
+            let mut i = 0;
+            while i < entries.len() {
+                let same = entries[i..].iter().take_while(|e| e.0 == entries[i].0).count();
+                for (n, (k, v)) in entries[i..i + same].iter().enumerate() {
+                    let key = if same > 1 { format!("{k}#{n}") } else { k.clone() };
+                    out.insert(key, v.clone());
                 }
-                out.insert(mask_str(k), nv);
+                i += same;
             }
             Value::Object(out)
         }
@@ -298,9 +313,35 @@ pub fn normalise(v: &Value) -> Value {
     }
 }
 
+/// `v` as text with object members sorted, so that equal values compare equal as strings.
+fn canonical(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(v).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colliding_masked_keys_are_kept() {
+        let v = json!({"Root": {
+            "b3a22c96-59b8-44cb-95cc-8872a562badb": {"insert": {"name": "b"}},
+            "03a22c96-59b8-44cb-95cc-8872a562badb": {"delete": null}
+        }});
+        let n = normalise(&v);
+        assert_eq!(n["Root"].as_object().unwrap().len(), 2, "{n}");
+    }
 
     #[test]
     fn normalise_masks_uuids_and_sorts_rows() {
