@@ -272,6 +272,17 @@ impl Log {
     /// Appends bytes produced by [`codec::encode_record`] (or
     /// [`codec::frame_body`]) and returns their offset.
     pub fn append_encoded(&mut self, bytes: &[u8], durable: bool) -> Result<u64, LogError> {
+        self.append_encoded_records(bytes, 1, durable)
+    }
+
+    /// Appends `records` already-encoded records, concatenated in `bytes`, with one write (a
+    /// server batching the commits of many clients), and returns their offset.
+    pub fn append_encoded_records(
+        &mut self,
+        bytes: &[u8],
+        records: u64,
+        durable: bool,
+    ) -> Result<u64, LogError> {
         self.check_writable()?;
         let offset = self.size;
         if let Err(source) = self.file.write_all_at(bytes, offset) {
@@ -286,8 +297,8 @@ impl Log {
             });
         }
         self.size = offset + bytes.len() as u64;
-        self.record_count += 1;
-        self.records_since_compaction += 1;
+        self.record_count += records;
+        self.records_since_compaction += records;
         if durable {
             self.sync()?;
         }

@@ -171,6 +171,15 @@ fn measure(which: Impl, quick: bool) -> Figures {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::args().any(|a| a == "--only-ours") {
+        let ours = measure(Impl::Ours, quick);
+        println!(
+            "ferroswitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} rows/s bulk, \
+             {:.0} updates/s fan-out, {} KiB RSS",
+            ours.serial, ours.concurrent, ours.bulk, ours.fanout, ours.rss_kib
+        );
+        return;
+    }
     let theirs = measure(Impl::Reference, quick);
     if std::env::args().any(|a| a == "--only-reference") {
         println!(

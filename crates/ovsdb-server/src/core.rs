@@ -164,6 +164,7 @@ pub struct Core {
     remotes: RemoteConfig,
     remote_tx: tokio::sync::watch::Sender<Vec<remotes::Remote>>,
     exiting: bool,
+    uuids: crate::uuidgen::UuidGen,
     started: Instant,
     epoch_ms: i64,
 }
@@ -218,6 +219,7 @@ impl Core {
             remotes,
             remote_tx,
             exiting: false,
+            uuids: crate::uuidgen::UuidGen::new(),
             started: Instant::now(),
             epoch_ms: wall_ms(),
         };
@@ -445,7 +447,8 @@ impl Core {
                 })
                 .unwrap_or_default();
             let holds = move |name: &str| session_locks.contains(name);
-            let mut gen = Uuid::new_v4;
+            let gen_state = &mut self.uuids;
+            let mut gen = || gen_state.next();
             let mut env = TxnEnv {
                 now_ms: now,
                 started_ms: p.started_ms,
@@ -488,7 +491,7 @@ impl Core {
             Backing::File(stored) => stored.commit(&changes, now, comment)?,
             Backing::Memory(d) => d.commit(&changes),
         }
-        let txn_id = Uuid::new_v4();
+        let txn_id = self.uuids.next();
         entry.last_txn = txn_id;
         let changes = Arc::new(changes);
         entry.history_rows += changes.n_rows();
@@ -777,11 +780,20 @@ impl Core {
         self.flush();
     }
 
+    /// Writes and fsyncs every database's queued records. A failure here means transactions
+    /// applied in memory may not be on disk: nothing of the batch may be acknowledged, so the
+    /// server stops at once (under `--monitor` it restarts from the file, which holds exactly
+    /// what was acknowledged before).
     fn sync_all(&mut self) {
         for entry in self.dbs.values_mut() {
             if let Backing::File(stored) = &mut entry.backing {
                 if let Err(e) = stored.sync() {
-                    log_warn(&e);
+                    vlog::global().log(
+                        "ovsdb_server",
+                        vlog::Level::Emer,
+                        &format!("{e}: cannot make committed transactions durable, exiting"),
+                    );
+                    std::process::exit(1);
                 }
             }
         }

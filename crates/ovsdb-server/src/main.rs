@@ -12,6 +12,7 @@ mod options;
 mod remotes;
 mod server_db;
 mod storage;
+mod uuidgen;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
@@ -26,6 +27,11 @@ use crate::options::{Command, Options};
 use crate::storage::StoredDb;
 
 const PROGRAM: &str = "ovsdb-server";
+
+/// The server allocates and frees many small JSON values and rows per transaction; mimalloc
+/// handles that pattern markedly faster than glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let dirs = Dirs::from_env();

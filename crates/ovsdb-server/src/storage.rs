@@ -24,7 +24,9 @@ pub struct StoredDb {
     pub db: Database,
     log: Log,
     path: PathBuf,
-    unsynced: bool,
+    /// Records committed in memory but not yet written (one write per batch).
+    pending: Vec<u8>,
+    pending_records: u64,
     last_compaction_ms: i64,
 }
 
@@ -43,7 +45,8 @@ impl StoredDb {
         let schema = DatabaseSchema::from_json(&Value::Object(schema_rec.value))
             .map_err(|e| format!("{}: {}", path.display(), e.to_message()))?;
         let mut db = Database::new(schema);
-        let mut gen = uuid::Uuid::new_v4;
+        let mut gen = crate::uuidgen::UuidGen::new();
+        let mut gen = move || gen.next();
         for rec in records {
             let value = Value::Object(rec.value);
             record::apply_record(&mut db, &value, &mut gen).map_err(|e| {
@@ -68,7 +71,8 @@ impl StoredDb {
                 db,
                 log: opened.log,
                 path: path.to_path_buf(),
-                unsynced: false,
+                pending: Vec::new(),
+                pending_records: 0,
                 last_compaction_ms: now_ms,
             },
             warning,
@@ -80,8 +84,8 @@ impl StoredDb {
         &self.path
     }
 
-    /// Appends the record of a committed transaction (not yet durable: see [`Self::sync`]) and
-    /// applies it to memory.
+    /// Applies a committed transaction to memory and queues its log record; [`Self::sync`]
+    /// writes and fsyncs everything queued. No reply may leave before that sync succeeds.
     pub fn commit(
         &mut self,
         changes: &ChangeSet,
@@ -89,22 +93,25 @@ impl StoredDb {
         comment: Option<&str>,
     ) -> Result<(), String> {
         if let Some(rec) = record::txn_record(self.db.schema(), changes, now_ms, comment) {
-            self.log
-                .append(&rec, false)
+            let bytes = ovsdb_log::codec::encode_record(&rec)
                 .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            self.unsynced = true;
+            self.pending.extend_from_slice(&bytes);
+            self.pending_records += 1;
         }
         self.db.commit(changes);
         Ok(())
     }
 
-    /// Makes every appended record durable (one fsync for a whole batch of commits).
+    /// Writes every queued record with one write and makes them durable with one fsync (group
+    /// commit). On failure memory is ahead of the file: the caller must not acknowledge the
+    /// batch, and must stop.
     pub fn sync(&mut self) -> Result<(), String> {
-        if self.unsynced {
+        if self.pending_records > 0 {
             self.log
-                .sync()
+                .append_encoded_records(&self.pending, self.pending_records, true)
                 .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            self.unsynced = false;
+            self.pending.clear();
+            self.pending_records = 0;
         }
         Ok(())
     }
@@ -119,10 +126,10 @@ impl StoredDb {
     pub fn compact(&mut self, now_ms: i64) -> Result<(), String> {
         let schema = self.db.schema().to_json();
         let snapshot = record::snapshot_record(&self.db, now_ms, Some("compacting database online"));
+        self.sync()?;
         self.log
             .replace(&[schema, snapshot])
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        self.unsynced = false;
         self.last_compaction_ms = now_ms;
         Ok(())
     }
