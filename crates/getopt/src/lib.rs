@@ -168,12 +168,10 @@ fn find_long<'a>(opts: &'a [Opt], name: &str) -> Result<&'a Opt, GetoptError> {
     match matches.len() {
         0 => Err(GetoptError::UnrecognizedLong(format!("--{name}"))),
         1 => Ok(matches[0]),
-        _ => {
-            Err(GetoptError::Ambiguous(
-                format!("--{name}"),
-                matches.iter().map(|o| o.long.to_string()).collect(),
-            ))
-        }
+        _ => Err(GetoptError::Ambiguous(
+            format!("--{name}"),
+            matches.iter().map(|o| o.long.to_string()).collect(),
+        )),
     }
 }
 
@@ -284,8 +282,15 @@ mod tests {
 
     #[test]
     fn long_forms() {
-        let a = p(&["--remote=punix:x", "db", "--remote", "ptcp:1", "--pidfile", "--pidf=f"])
-            .unwrap();
+        let a = p(&[
+            "--remote=punix:x",
+            "db",
+            "--remote",
+            "ptcp:1",
+            "--pidfile",
+            "--pidf=f",
+        ])
+        .unwrap();
         assert_eq!(a.all("remote"), vec!["punix:x", "ptcp:1"]);
         assert_eq!(a.last("pidfile"), Some(Some("f")));
         assert_eq!(a.operands, vec!["db"]);

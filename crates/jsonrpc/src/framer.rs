@@ -62,7 +62,10 @@ enum Expect {
 }
 
 fn starts_value(b: u8) -> bool {
-    matches!(b, b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    matches!(
+        b,
+        b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+    )
 }
 
 /// Why the byte stream could not be split or parsed.

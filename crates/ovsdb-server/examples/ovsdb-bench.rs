@@ -204,9 +204,19 @@ fn main() {
         );
     };
     row("1-row inserts, 1 client", ours.serial, theirs.serial, "t/s");
-    row("1-row inserts, 8 clients", ours.concurrent, theirs.concurrent, "t/s");
+    row(
+        "1-row inserts, 8 clients",
+        ours.concurrent,
+        theirs.concurrent,
+        "t/s",
+    );
     row("1,000-row transactions", ours.bulk, theirs.bulk, "r/s");
-    row("monitor fan-out to 100 clients", ours.fanout, theirs.fanout, "u/s");
+    row(
+        "monitor fan-out to 100 clients",
+        ours.fanout,
+        theirs.fanout,
+        "u/s",
+    );
     println!(
         "{:<40} {:>10} KiB {:>10} KiB {:>7.2}x (lower is better)",
         "server RSS after the run",

@@ -484,7 +484,12 @@ impl Core {
     }
 
     /// Commits `changes` to `db`: log, memory, history, monitors.
-    fn commit(&mut self, db: &str, changes: ChangeSet, comment: Option<&str>) -> Result<(), String> {
+    fn commit(
+        &mut self,
+        db: &str,
+        changes: ChangeSet,
+        comment: Option<&str>,
+    ) -> Result<(), String> {
         let now = self.now_ms();
         let entry = self.dbs.get_mut(db).ok_or("no such database")?;
         match &mut entry.backing {
@@ -559,7 +564,10 @@ impl Core {
             return self.error(
                 conn,
                 id,
-                syntax_error(&params, &format!("{method} request params must have 3 elements")),
+                syntax_error(
+                    &params,
+                    &format!("{method} request params must have 3 elements"),
+                ),
             );
         };
         if self
@@ -585,7 +593,14 @@ impl Core {
                         return Some(Vec::new());
                     }
                     let pos = entry.history.iter().position(|(t, _)| *t == l)?;
-                    Some(entry.history.iter().skip(pos + 1).map(|(_, c)| c.clone()).collect())
+                    Some(
+                        entry
+                            .history
+                            .iter()
+                            .skip(pos + 1)
+                            .map(|(_, c)| c.clone())
+                            .collect(),
+                    )
                 });
                 let last_id = json!(entry.last_txn.to_string());
                 match since {
@@ -632,7 +647,10 @@ impl Core {
             return self.error(
                 conn,
                 id,
-                syntax_error(&params_json, "monitor_cond_change request params must have 3 elements"),
+                syntax_error(
+                    &params_json,
+                    "monitor_cond_change request params must have 3 elements",
+                ),
             );
         }
         let old_key = params[0].to_string();
@@ -688,7 +706,10 @@ impl Core {
                 return self.error(
                     conn,
                     id,
-                    syntax_error(&params_json, &format!("{method} request params must be <id>")),
+                    syntax_error(
+                        &params_json,
+                        &format!("{method} request params must be <id>"),
+                    ),
                 )
             }
         };
@@ -724,7 +745,10 @@ impl Core {
                     return self.error(
                         conn,
                         id,
-                        syntax_error(&params_json, "unlock: \"unlock\" without \"lock\" or \"steal\""),
+                        syntax_error(
+                            &params_json,
+                            "unlock: \"unlock\" without \"lock\" or \"steal\"",
+                        ),
                     );
                 }
                 self.release_lock(conn, &name);
@@ -947,7 +971,9 @@ fn merge_changes(db: &Database, sets: &[Arc<ChangeSet>]) -> ChangeSet {
     }
     let mut out = ChangeSet::default();
     for (ti, mut tc) in tables {
-        let Some(ts) = schema.tables.get(ti) else { continue };
+        let Some(ts) = schema.tables.get(ti) else {
+            continue;
+        };
         tc.rows.retain(|_, rc| rc.old.is_some() || rc.new.is_some());
         for rc in tc.rows.values_mut() {
             rc.changed = match (&rc.old, &rc.new) {
@@ -964,7 +990,8 @@ fn merge_changes(db: &Database, sets: &[Arc<ChangeSet>]) -> ChangeSet {
                 _ => Vec::new(),
             };
         }
-        tc.rows.retain(|_, rc| rc.new.is_none() || rc.old.is_none() || !rc.changed.is_empty());
+        tc.rows
+            .retain(|_, rc| rc.new.is_none() || rc.old.is_none() || !rc.changed.is_empty());
         if !tc.rows.is_empty() {
             out.tables.push(tc);
         }

@@ -110,7 +110,11 @@ fn ssl_file(value: &Option<String>, files: &[StoredDb]) -> Option<PathBuf> {
 fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
     setup_logging(&opts)?;
     let vlog = vlog::global();
-    vlog.log("ovsdb_server", vlog::Level::Info, &options::version().trim_end().to_string());
+    vlog.log(
+        "ovsdb_server",
+        vlog::Level::Info,
+        options::version().trim_end(),
+    );
 
     let mut files = Vec::new();
     for path in &opts.databases {
@@ -118,7 +122,10 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         if let Some(w) = warning {
             vlog.log("ovsdb_log", vlog::Level::Warn, &w);
         }
-        if files.iter().any(|f: &StoredDb| f.db.name() == stored.db.name()) {
+        if files
+            .iter()
+            .any(|f: &StoredDb| f.db.name() == stored.db.name())
+        {
             return Err(format!(
                 "{}: duplicate database name {}",
                 path.display(),
@@ -268,7 +275,9 @@ fn register_controls(
         a(Control::Compact(args.first().cloned()))
     });
     let a = ask.clone();
-    server.register("ovsdb-server/list-dbs", "", 0, 0, move |_| a(Control::ListDbs));
+    server.register("ovsdb-server/list-dbs", "", 0, 0, move |_| {
+        a(Control::ListDbs)
+    });
     let a = ask.clone();
     server.register("ovsdb-server/add-remote", "REMOTE", 1, 1, move |args| {
         a(Control::AddRemote(args[0].clone()))
@@ -278,6 +287,8 @@ fn register_controls(
         a(Control::RemoveRemote(args[0].clone()))
     });
     let a = ask;
-    server.register("ovsdb-server/list-remotes", "", 0, 0, move |_| a(Control::ListRemotes));
+    server.register("ovsdb-server/list-remotes", "", 0, 0, move |_| {
+        a(Control::ListRemotes)
+    });
     server.register("ovsdb-server/reconnect", "", 0, 0, |_| Ok(String::new()));
 }

@@ -86,7 +86,11 @@ async fn run_remote(remote: Remote, shared: Shared) {
     let addr = match Address::parse(&remote.target, Some(stream::OVSDB_PORT)) {
         Ok(a) => a,
         Err(e) => {
-            log(vlog::Level::Err, "ovsdb_jsonrpc_server", &format!("{}: {e}", remote.target));
+            log(
+                vlog::Level::Err,
+                "ovsdb_jsonrpc_server",
+                &format!("{}: {e}", remote.target),
+            );
             return;
         }
     };
@@ -108,7 +112,11 @@ async fn run_listener(addr: Address, target: String, probe: u64, shared: Shared)
         match stream::listen(&addr, &shared.ctx).await {
             Ok(l) => break l,
             Err(e) => {
-                log(vlog::Level::Err, "ovsdb_jsonrpc_server", &format!("{target}: listen failed: {e}"));
+                log(
+                    vlog::Level::Err,
+                    "ovsdb_jsonrpc_server",
+                    &format!("{target}: listen failed: {e}"),
+                );
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(8));
             }
@@ -119,7 +127,11 @@ async fn run_listener(addr: Address, target: String, probe: u64, shared: Shared)
         let incoming = match listener.accept().await {
             Ok(i) => i,
             Err(e) => {
-                log(vlog::Level::Warn, "ovsdb_jsonrpc_server", &format!("{target}: accept failed: {e}"));
+                log(
+                    vlog::Level::Warn,
+                    "ovsdb_jsonrpc_server",
+                    &format!("{target}: accept failed: {e}"),
+                );
                 continue;
             }
         };
@@ -146,7 +158,11 @@ async fn run_active(addr: Address, remote: Remote, probe: u64, shared: Shared) {
         match stream::connect(&addr, &shared.ctx).await {
             Ok(io) => {
                 let conn_id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-                log(vlog::Level::Info, "reconnect", &format!("{}: connected", remote.target));
+                log(
+                    vlog::Level::Info,
+                    "reconnect",
+                    &format!("{}: connected", remote.target),
+                );
                 serve(io, remote.target.clone(), conn_id, probe, &shared).await;
                 backoff = Duration::from_secs(1);
             }
@@ -232,11 +248,23 @@ fn report_error(name: &str, e: &ConnError) {
     match e {
         ConnError::Frame(f) => {
             log(vlog::Level::Warn, "jsonrpc", &format!("{name}: {f}"));
-            log(vlog::Level::Warn, "reconnect", &format!("{name}: connection dropped (Protocol error)"));
+            log(
+                vlog::Level::Warn,
+                "reconnect",
+                &format!("{name}: connection dropped (Protocol error)"),
+            );
         }
         ConnError::Io(io) => {
-            log(vlog::Level::Warn, "reconnect", &format!("{name}: connection dropped ({io})"));
+            log(
+                vlog::Level::Warn,
+                "reconnect",
+                &format!("{name}: connection dropped ({io})"),
+            );
         }
-        other => log(vlog::Level::Warn, "reconnect", &format!("{name}: connection dropped ({other})")),
+        other => log(
+            vlog::Level::Warn,
+            "reconnect",
+            &format!("{name}: connection dropped ({other})"),
+        ),
     }
 }

@@ -87,8 +87,8 @@ const OPTS: &[Opt] = &[
 /// Parses ovsdb-server's arguments (without the program name). Errors are the one-line messages
 /// the program prints (already prefixed with `ovsdb-server: `); the exit status is then 1.
 pub fn parse(args: Vec<String>, dirs: &Dirs) -> Result<Command, String> {
-    let parsed = getopt::parse(args, OPTS, Ordering::Permute)
-        .map_err(|e| e.message("ovsdb-server"))?;
+    let parsed =
+        getopt::parse(args, OPTS, Ordering::Permute).map_err(|e| e.message("ovsdb-server"))?;
     let mut o = Options::default();
     for opt in &parsed.opts {
         let v = opt.value.clone();
@@ -109,7 +109,9 @@ pub fn parse(args: Vec<String>, dirs: &Dirs) -> Result<Command, String> {
             "monitor" => o.detach.monitor = true,
             "no-chdir" => o.detach.no_chdir = true,
             "user" => {
-                return Err("ovsdb-server: --user is not supported (run as the intended user)".into())
+                return Err(
+                    "ovsdb-server: --user is not supported (run as the intended user)".into(),
+                )
             }
             "pidfile" => {
                 o.pidfile = Some(match v {
@@ -242,7 +244,10 @@ mod tests {
         assert_eq!(o.remotes.len(), 2);
         assert_eq!(o.pidfile, Some(PathBuf::from("/r/ovsdb-server.pid")));
         assert!(o.detach.detach);
-        assert_eq!(o.private_key.as_deref(), Some("db:Open_vSwitch,SSL,private_key"));
+        assert_eq!(
+            o.private_key.as_deref(),
+            Some("db:Open_vSwitch,SSL,private_key")
+        );
     }
 
     #[test]

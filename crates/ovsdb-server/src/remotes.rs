@@ -74,7 +74,8 @@ impl DbRef {
         let Some(db) = self.database(dbs) else {
             return out;
         };
-        let (Some(table), Some(ts)) = (db.table(&self.table), db.schema().table(&self.table)) else {
+        let (Some(table), Some(ts)) = (db.table(&self.table), db.schema().table(&self.table))
+        else {
             return out;
         };
         let Some(ci) = ts.column_index(&self.column) else {
@@ -98,7 +99,8 @@ impl DbRef {
         let Some(db) = self.database(dbs) else {
             return out;
         };
-        let (Some(table), Some(ts)) = (db.table(&self.table), db.schema().table(&self.table)) else {
+        let (Some(table), Some(ts)) = (db.table(&self.table), db.schema().table(&self.table))
+        else {
             return out;
         };
         let Some(ci) = ts.column_index(&self.column) else {

@@ -125,7 +125,8 @@ impl StoredDb {
     /// Rewrites the file as the schema plus one snapshot of the current contents.
     pub fn compact(&mut self, now_ms: i64) -> Result<(), String> {
         let schema = self.db.schema().to_json();
-        let snapshot = record::snapshot_record(&self.db, now_ms, Some("compacting database online"));
+        let snapshot =
+            record::snapshot_record(&self.db, now_ms, Some("compacting database online"));
         self.sync()?;
         self.log
             .replace(&[schema, snapshot])

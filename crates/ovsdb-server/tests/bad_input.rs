@@ -20,7 +20,8 @@ fn schema() -> PathBuf {
 /// Returns what came back.
 fn poke(server: &ServerHandle, bytes: &[u8], half_close: bool) -> Vec<u8> {
     let mut s = UnixStream::connect(&server.socket).expect("connect");
-    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
     // The server may hang up before everything is written (too large, garbage): fine.
     let _ = s.write_all(bytes);
     if half_close {
@@ -49,7 +50,13 @@ fn healthy(client: &mut RpcClient, n: usize) {
 
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .map(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
         .unwrap_or(false)
 }
 
@@ -103,7 +110,11 @@ fn garbage_never_hurts_the_server_or_other_clients() {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            bytes.push(if state % 3 == 0 { b"{[\"]}:,"[(state % 7) as usize] } else { state as u8 });
+            bytes.push(if state % 3 == 0 {
+                b"{[\"]}:,"[(state % 7) as usize]
+            } else {
+                state as u8
+            });
         }
         poke(&server, &bytes, state % 2 == 0);
     }
@@ -113,7 +124,10 @@ fn garbage_never_hurts_the_server_or_other_clients() {
 
     // The good client's rows are all there, and nothing from the bad ones.
     let r = good
-        .transact("Test", &[json!({"op": "select", "table": "Root", "where": [], "columns": ["name"]})])
+        .transact(
+            "Test",
+            &[json!({"op": "select", "table": "Root", "where": [], "columns": ["name"]})],
+        )
         .unwrap();
     assert_eq!(r[0]["rows"].as_array().unwrap().len(), n);
 }

@@ -30,7 +30,10 @@ fn committed(result: &Value) -> bool {
 fn names_in_db(socket: &Path) -> Vec<String> {
     let mut c = RpcClient::connect(socket, Duration::from_secs(20)).expect("connect");
     let r = c
-        .transact("Test", &[json!({"op": "select", "table": "Root", "where": [], "columns": ["name"]})])
+        .transact(
+            "Test",
+            &[json!({"op": "select", "table": "Root", "where": [], "columns": ["name"]})],
+        )
         .expect("select");
     r[0]["rows"]
         .as_array()

@@ -18,7 +18,9 @@ use testkit::ovsdb::{create_db, normalise, start_server, Impl, RpcClient};
 use testkit::Sandbox;
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn vswitch_schema() -> PathBuf {
@@ -111,18 +113,19 @@ fn transactions_match_reference() {
         return;
     }
     let cases: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(data("transactions.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(data("transactions.json")).unwrap()).unwrap();
+    let known: BTreeMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(data("known-differences.json")).unwrap())
             .unwrap();
-    let known: BTreeMap<String, String> = serde_json::from_str(
-        &std::fs::read_to_string(data("known-differences.json")).unwrap(),
-    )
-    .unwrap();
     let only_reference = std::env::var_os("FERRO_DIFF_ONLY_REFERENCE").is_some();
     let mut mismatches = Vec::new();
     let mut documented = 0;
     for case in &cases {
         let name = case["name"].as_str().unwrap();
-        let theirs: Vec<Value> = run_case(Impl::Reference, case).iter().map(normalise).collect();
+        let theirs: Vec<Value> = run_case(Impl::Reference, case)
+            .iter()
+            .map(normalise)
+            .collect();
         if only_reference {
             println!("{name}: {}", serde_json::to_string(&theirs).unwrap());
             continue;

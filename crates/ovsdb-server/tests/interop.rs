@@ -51,7 +51,13 @@ fn add_bridge_raw(server: &ServerHandle, name: &str) {
             ],
         )
         .unwrap();
-    assert!(r.as_array().unwrap().iter().all(|o| o.get("error").is_none()), "{r}");
+    assert!(
+        r.as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o.get("error").is_none()),
+        "{r}"
+    );
 }
 
 fn python_idl_session(which: Impl) {
@@ -60,7 +66,15 @@ fn python_idl_session(which: Impl) {
     let mut child = Command::new("/usr/bin/python3")
         .arg(python_idl())
         .arg(&server.socket)
-        .args(["connect", "insert", "br-py", "bridges", "wait-bridge", "br-raw", "bridges"])
+        .args([
+            "connect",
+            "insert",
+            "br-py",
+            "bridges",
+            "wait-bridge",
+            "br-raw",
+            "bridges",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -74,13 +88,22 @@ fn python_idl_session(which: Impl) {
         serde_json::from_str(&line).expect("JSON line")
     };
     let connect = next();
-    assert!(connect["tables"].as_array().unwrap().contains(&json!("Bridge")), "{connect}");
+    assert!(
+        connect["tables"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Bridge")),
+        "{connect}"
+    );
     assert_eq!(next(), json!({"step": "insert", "status": "success"}));
     assert_eq!(next(), json!({"step": "bridges", "names": ["br-py"]}));
     // Another client commits; the IDL must be told through its monitor.
     add_bridge_raw(&server, "br-raw");
     assert_eq!(next(), json!({"step": "wait-bridge", "name": "br-raw"}));
-    assert_eq!(next(), json!({"step": "bridges", "names": ["br-py", "br-raw"]}));
+    assert_eq!(
+        next(),
+        json!({"step": "bridges", "names": ["br-py", "br-raw"]})
+    );
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -121,8 +144,10 @@ fn python_idl_against_reference_server() {
 fn ovsdb_client(sb: &Sandbox, server: &ServerHandle, args: &[&str]) -> (bool, String, String) {
     let out = sb
         .run(
-            sb.command(testkit::reference::path("ovsdb-client"))
-                .args(args.iter().map(|a| a.replace("SOCK", &format!("unix:{}", server.socket.display())))),
+            sb.command(testkit::reference::path("ovsdb-client")).args(
+                args.iter()
+                    .map(|a| a.replace("SOCK", &format!("unix:{}", server.socket.display()))),
+            ),
             Duration::from_secs(20),
         )
         .expect("run ovsdb-client");
@@ -151,11 +176,38 @@ fn debian_ovsdb_client_against_our_server() {
         &["get-schema-version", "SOCK", "Open_vSwitch"],
         &["list-tables", "SOCK", "Open_vSwitch"],
         &["list-columns", "SOCK", "Open_vSwitch", "Port"],
-        &["transact", "SOCK", r#"["Open_vSwitch",{"op":"insert","table":"Bridge","row":{"name":"br0","external_ids":["map",[["k","v"]]]},"uuid-name":"b"},{"op":"mutate","table":"Open_vSwitch","where":[],"mutations":[["bridges","insert",["named-uuid","b"]]]}]"#],
-        &["query", "SOCK", r#"["Open_vSwitch",{"op":"select","table":"Bridge","where":[],"columns":["name","external_ids"]}]"#],
-        &["transact", "SOCK", r#"["Open_vSwitch",{"op":"insert","table":"Nope","row":{}}]"#],
-        &["dump", "SOCK", "Open_vSwitch", "Bridge", "name", "external_ids", "datapath_type"],
-        &["--format=json", "dump", "SOCK", "Open_vSwitch", "Bridge", "name"],
+        &[
+            "transact",
+            "SOCK",
+            r#"["Open_vSwitch",{"op":"insert","table":"Bridge","row":{"name":"br0","external_ids":["map",[["k","v"]]]},"uuid-name":"b"},{"op":"mutate","table":"Open_vSwitch","where":[],"mutations":[["bridges","insert",["named-uuid","b"]]]}]"#,
+        ],
+        &[
+            "query",
+            "SOCK",
+            r#"["Open_vSwitch",{"op":"select","table":"Bridge","where":[],"columns":["name","external_ids"]}]"#,
+        ],
+        &[
+            "transact",
+            "SOCK",
+            r#"["Open_vSwitch",{"op":"insert","table":"Nope","row":{}}]"#,
+        ],
+        &[
+            "dump",
+            "SOCK",
+            "Open_vSwitch",
+            "Bridge",
+            "name",
+            "external_ids",
+            "datapath_type",
+        ],
+        &[
+            "--format=json",
+            "dump",
+            "SOCK",
+            "Open_vSwitch",
+            "Bridge",
+            "name",
+        ],
         &["get-schema", "SOCK", "Nope"],
     ];
     let mut results = Vec::new();
@@ -187,7 +239,8 @@ fn debian_ovsdb_client_against_our_server() {
     }
     for (i, line) in lines.iter().enumerate() {
         assert_eq!(
-            results[1][i], results[0][i],
+            results[1][i],
+            results[0][i],
             "ovsdb-client {} differs (left: ours, right: Debian's server)",
             line.join(" ")
         );
@@ -196,7 +249,10 @@ fn debian_ovsdb_client_against_our_server() {
 
 #[test]
 fn debian_ovsdb_client_monitor_sees_other_clients_commit() {
-    if !testkit::reference::require("debian_ovsdb_client_monitor", &["ovsdb-client", "ovsdb-server"]) {
+    if !testkit::reference::require(
+        "debian_ovsdb_client_monitor",
+        &["ovsdb-client", "ovsdb-server"],
+    ) {
         return;
     }
     let mut sb = Sandbox::new("monitor");
@@ -205,7 +261,13 @@ fn debian_ovsdb_client_monitor_sees_other_clients_commit() {
     // monitor is in place before the commit it must report.
     add_bridge_raw(&server, "br-first");
     let mut mon = Command::new(testkit::reference::path("ovsdb-client"))
-        .args(["monitor", &format!("unix:{}", server.socket.display()), "Open_vSwitch", "Bridge", "name"])
+        .args([
+            "monitor",
+            &format!("unix:{}", server.socket.display()),
+            "Open_vSwitch",
+            "Bridge",
+            "name",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -220,7 +282,7 @@ fn debian_ovsdb_client_monitor_sees_other_clients_commit() {
         }
     });
     let mut seen = String::new();
-    let mut wait_for = |needle: &str, seen: &mut String| -> bool {
+    let wait_for = |needle: &str, seen: &mut String| -> bool {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
             match rx.recv_timeout(left) {
@@ -244,5 +306,4 @@ fn debian_ovsdb_client_monitor_sees_other_clients_commit() {
     let _ = mon.kill();
     let _ = mon.wait();
     assert!(initial && updated, "monitor printed:\n{seen}");
-
 }

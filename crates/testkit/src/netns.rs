@@ -18,7 +18,11 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// it can name a namespace or an interface. `tag` is truncated to 3 chars.
 pub fn unique_name(tag: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tag: String = tag.chars().filter(char::is_ascii_alphanumeric).take(3).collect();
+    let tag: String = tag
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(3)
+        .collect();
     let pid = std::process::id() % 100_000;
     format!("f{pid}{tag}{n}")
 }
@@ -163,7 +167,8 @@ mod tests {
         ip(&["addr", "add", "169.254.77.1/30", "dev", &veth.outer]).unwrap();
         veth.plug_into(&ns, "eth0", "169.254.77.2/30").unwrap();
         let out = run_with_timeout(
-            ns.command("ping").args(["-c", "1", "-W", "5", "169.254.77.1"]),
+            ns.command("ping")
+                .args(["-c", "1", "-W", "5", "169.254.77.1"]),
             Duration::from_secs(10),
         )
         .unwrap();
@@ -176,6 +181,8 @@ mod tests {
         drop(veth);
         drop(ns);
         let list = ip(&["netns", "list"]).unwrap();
-        assert!(!list.lines().any(|l| l.split_whitespace().next() == Some(&name)));
+        assert!(!list
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(&name)));
     }
 }

@@ -132,7 +132,9 @@ pub struct RpcClient {
 
 impl std::fmt::Debug for RpcClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RpcClient").field("next_id", &self.next_id).finish()
+        f.debug_struct("RpcClient")
+            .field("next_id", &self.next_id)
+            .finish()
     }
 }
 
@@ -163,7 +165,9 @@ impl RpcClient {
     /// Connects to `socket`; every read gives up after `timeout`.
     pub fn connect(socket: &Path, timeout: Duration) -> Result<RpcClient, RpcError> {
         let stream = UnixStream::connect(socket).map_err(RpcError::Io)?;
-        stream.set_read_timeout(Some(timeout)).map_err(RpcError::Io)?;
+        stream
+            .set_read_timeout(Some(timeout))
+            .map_err(RpcError::Io)?;
         let reader = stream.try_clone().map_err(RpcError::Io)?;
         Ok(RpcClient {
             writer: stream,
@@ -296,13 +300,23 @@ pub fn normalise(v: &Value) -> Value {
                     (mask_str(k), nv)
                 })
                 .collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| canonical(&a.1).cmp(&canonical(&b.1))));
+            entries.sort_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| canonical(&a.1).cmp(&canonical(&b.1)))
+            });
             let mut out = serde_json::Map::new();
             let mut i = 0;
             while i < entries.len() {
-                let same = entries[i..].iter().take_while(|e| e.0 == entries[i].0).count();
+                let same = entries[i..]
+                    .iter()
+                    .take_while(|e| e.0 == entries[i].0)
+                    .count();
                 for (n, (k, v)) in entries[i..i + same].iter().enumerate() {
-                    let key = if same > 1 { format!("{k}#{n}") } else { k.clone() };
+                    let key = if same > 1 {
+                        format!("{k}#{n}")
+                    } else {
+                        k.clone()
+                    };
                     out.insert(key, v.clone());
                 }
                 i += same;
@@ -320,7 +334,11 @@ fn canonical(v: &Value) -> String {
             Value::Object(m) => {
                 let mut keys: Vec<&String> = m.keys().collect();
                 keys.sort();
-                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&m[k])))
+                        .collect(),
+                )
             }
             Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
             other => other.clone(),
