@@ -197,7 +197,10 @@ fn locked_pidfile_is_found_across_processes() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let pidfile = dir.path().join("unixctl-demo.pid");
-    assert_eq!(daemon::pidfile::read_live_pid(&pidfile).unwrap(), child.id());
+    assert_eq!(
+        daemon::pidfile::read_live_pid(&pidfile).unwrap(),
+        child.id()
+    );
     if reference_available() {
         // Debian's ovs-appctl checks the lock too.
         let out = Command::new("/usr/bin/ovs-appctl")
