@@ -520,7 +520,9 @@ const fn xxreg(i: u8) -> FieldInfo {
 // 31 ipv6_label,nw_proto,tos,nw_ttl,nw_frag | 32 tp_src,tp_dst,tcp_flags,arp_op |
 // 33 arp_sha | 34 arp_tha | 35 nd_sll | 36 nd_tll | 37 arp_spa,arp_tpa |
 // 38 mpls_label,mpls_tc,mpls_bos,mpls_ttl | 39 ct_nw_src,ct_nw_dst | 40-41 ct_ipv6_src |
-// 42-43 ct_ipv6_dst | 44 ct_tp_src,ct_tp_dst,ct_nw_proto.
+// 42-43 ct_ipv6_dst | 44 ct_tp_src,ct_tp_dst,ct_nw_proto |
+// 45-46 storage outside the registry (`flow::ExtraField`: MPLS LSEs 1-2, IGMP group / ND
+// reserved, inner VLAN TCI, TPID kinds).
 #[rustfmt::skip]
 static FIELDS: [FieldInfo; FieldId::ALL.len()] = [
     of1x(nbytes(fi(F::InPort, "in_port", &[], 16, mask_of(16), NO, P::None, true, V::Port, nof(0), None, loc(16, 32, 32)), 2), Of1xSupport::Exact, Of1xSupport::Exact),
@@ -602,6 +604,7 @@ static FIELDS: [FieldInfo; FieldId::ALL.len()] = [
 
 impl FieldId {
     /// The registry entry.
+    #[inline]
     pub fn info(self) -> &'static FieldInfo {
         // The table is built in the same order as the enum; `registry_is_consistent` tests it.
         &FIELDS[self as usize]
@@ -690,6 +693,27 @@ mod tests {
             m.set(f.id, f.valid_mask);
             for (u, w) in used.iter_mut().zip(m.words().iter()) {
                 assert_eq!(*u & w, 0, "{} overlaps", f.name);
+                *u |= w;
+            }
+        }
+    }
+
+    #[test]
+    fn extra_fields_use_storage_no_field_uses() {
+        let mut used = [0u64; crate::FLOW_WORDS];
+        for f in FIELDS.iter().filter(|f| f.primary) {
+            let mut m = crate::FlowWildcards::catchall();
+            m.set(f.id, f.valid_mask);
+            for (u, w) in used.iter_mut().zip(m.words().iter()) {
+                *u |= w;
+            }
+        }
+        for x in crate::ExtraField::ALL {
+            let mut m = crate::FlowWildcards::catchall();
+            m.set_extra(*x, u64::MAX);
+            assert!(!m.is_catchall(), "{x:?} has no storage");
+            for (u, w) in used.iter_mut().zip(m.words().iter()) {
+                assert_eq!(*u & w, 0, "{x:?} overlaps");
                 *u |= w;
             }
         }

@@ -16,6 +16,13 @@
 //! words, high half first. Everything narrower sits inside one word, so a field never
 //! straddles a word boundary.
 //!
+//! A few values that Open vSwitch's flow carries but that no OpenFlow match field names live
+//! outside the field registry, in [`ExtraField`] storage: the inner 802.1Q/802.1ad tag
+//! (`vlan_tci1` in OVS's output) and which TPID each tag had, the second and third MPLS label
+//! stack entries, and the IGMP group address (which holds the ND `reserved` word for
+//! neighbour discovery, as in OVS). Packet flow extraction ([`mod@crate::extract`]) fills them so a
+//! megaflow cache can tell such packets apart; OpenFlow rules cannot match them.
+//!
 //! A [`Match`] is a flow plus its wildcards with the invariant that every bit not covered by
 //! the mask is zero in the flow ("normalised"), so two matches that select the same packets
 //! compare equal with `==`.
@@ -23,7 +30,7 @@
 use crate::field::FieldId;
 
 /// Number of 64-bit words in a [`Flow`] (and in a [`FlowWildcards`]).
-pub const FLOW_WORDS: usize = 45;
+pub const FLOW_WORDS: usize = 47;
 
 /// Where a field lives inside the word array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +54,68 @@ impl Loc {
     }
 }
 
+/// Flow storage that no registry field describes (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExtraField {
+    /// TCI of the inner VLAN tag (OVS `vlans[1]`), with the 0x1000 "present" bit set when a
+    /// second tag was parsed.
+    VlanTci1,
+    /// TPID kinds: bit 0 set when the outer tag's TPID was 0x88a8 (802.1ad), bit 1 likewise
+    /// for the inner tag; a clear bit means 0x8100. Only meaningful for tags that are present.
+    VlanTpids,
+    /// Second MPLS label stack entry (raw 32-bit LSE).
+    MplsLse1,
+    /// Third MPLS label stack entry (raw 32-bit LSE).
+    MplsLse2,
+    /// IGMP group address; for ICMPv6 neighbour discovery the ND "reserved" word (OVS
+    /// `nd_reserved`), which OVS keeps in the same storage.
+    IgmpGroup,
+}
+
+impl ExtraField {
+    /// Every extra field.
+    pub const ALL: &'static [ExtraField] = &[
+        ExtraField::VlanTci1,
+        ExtraField::VlanTpids,
+        ExtraField::MplsLse1,
+        ExtraField::MplsLse2,
+        ExtraField::IgmpGroup,
+    ];
+
+    /// Where the field lives (words 45 and 46).
+    pub const fn loc(self) -> Loc {
+        match self {
+            ExtraField::MplsLse1 => Loc {
+                word: 45,
+                shift: 32,
+                bits: 32,
+            },
+            ExtraField::MplsLse2 => Loc {
+                word: 45,
+                shift: 0,
+                bits: 32,
+            },
+            ExtraField::IgmpGroup => Loc {
+                word: 46,
+                shift: 32,
+                bits: 32,
+            },
+            ExtraField::VlanTci1 => Loc {
+                word: 46,
+                shift: 16,
+                bits: 16,
+            },
+            ExtraField::VlanTpids => Loc {
+                word: 46,
+                shift: 0,
+                bits: 2,
+            },
+        }
+    }
+}
+
 /// Raw accessors shared by `Flow` and `FlowWildcards`.
+#[inline]
 fn get_bits(words: &[u64; FLOW_WORDS], loc: Loc) -> u128 {
     let w = usize::from(loc.word);
     if loc.bits >= 128 {
@@ -65,6 +133,7 @@ fn get_bits(words: &[u64; FLOW_WORDS], loc: Loc) -> u128 {
     }
 }
 
+#[inline]
 fn set_bits(words: &mut [u64; FLOW_WORDS], loc: Loc, value: u128) {
     let w = usize::from(loc.word);
     if loc.bits >= 128 {
@@ -114,6 +183,12 @@ impl std::fmt::Debug for Flow {
                 d.entry(&id.name(), &format_args!("{v:#x}"));
             }
         }
+        for x in ExtraField::ALL {
+            let v = self.get_extra(*x);
+            if v != 0 {
+                d.entry(x, &format_args!("{v:#x}"));
+            }
+        }
         d.finish()
     }
 }
@@ -135,13 +210,33 @@ impl Flow {
     }
 
     /// The value of `field`, right-aligned.
+    #[inline]
     pub fn get(&self, field: FieldId) -> u128 {
         let info = field.info();
         get_bits(&self.words, info.loc) & info.valid_mask
     }
 
+    /// The value of an [`ExtraField`], right-aligned.
+    #[inline]
+    pub fn get_extra(&self, field: ExtraField) -> u64 {
+        get_bits(&self.words, field.loc()) as u64
+    }
+
+    /// Stores `value` (truncated to the field's width) into an [`ExtraField`].
+    #[inline]
+    pub fn set_extra(&mut self, field: ExtraField, value: u64) {
+        set_bits(&mut self.words, field.loc(), u128::from(value));
+    }
+
+    /// Resets every field to zero.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.words = [0; FLOW_WORDS];
+    }
+
     /// Stores `value` into `field`. Only the field's valid bits are written, so views that
     /// share storage (`nw_tos`/`nw_ecn`) do not disturb each other.
+    #[inline]
     pub fn set(&mut self, field: FieldId, value: u128) {
         let info = field.info();
         let old = get_bits(&self.words, info.loc);
@@ -222,6 +317,114 @@ accessors! {
 }
 
 impl Flow {
+    /// TCI of the inner VLAN tag (OVS `vlans[1].tci`; 0 when there is none).
+    pub fn vlan_tci1(&self) -> u16 {
+        self.get_extra(ExtraField::VlanTci1) as u16
+    }
+
+    /// Sets the inner VLAN tag's TCI.
+    pub fn set_vlan_tci1(&mut self, tci: u16) {
+        self.set_extra(ExtraField::VlanTci1, u64::from(tci));
+    }
+
+    /// TPID of VLAN tag `idx` (0 outer, 1 inner): 0x8100 or 0x88a8 for a present tag, 0 for
+    /// an absent one (or an index above 1).
+    pub fn vlan_tpid(&self, idx: usize) -> u16 {
+        let tci = match idx {
+            0 => self.vlan_tci(),
+            1 => self.vlan_tci1(),
+            _ => return 0,
+        };
+        if tci & 0x1000 == 0 {
+            0
+        } else if self.get_extra(ExtraField::VlanTpids) >> idx & 1 != 0 {
+            0x88a8
+        } else {
+            0x8100
+        }
+    }
+
+    /// Records the TPID of VLAN tag `idx` (0 or 1): 0x88a8 is remembered as 802.1ad, anything
+    /// else as 802.1Q. Returns false (and does nothing) for an index above 1.
+    pub fn set_vlan_tpid(&mut self, idx: usize, tpid: u16) -> bool {
+        if idx > 1 {
+            return false;
+        }
+        let bit = 1u64 << idx;
+        let old = self.get_extra(ExtraField::VlanTpids);
+        let new = if tpid == 0x88a8 {
+            old | bit
+        } else {
+            old & !bit
+        };
+        self.set_extra(ExtraField::VlanTpids, new);
+        true
+    }
+
+    /// MPLS label stack entry `idx` (0 is the top, built from `mpls_label`/`mpls_tc`/
+    /// `mpls_bos`/`mpls_ttl`; 1 and 2 are extra storage); 0 for an index above 2.
+    pub fn mpls_lse(&self, idx: usize) -> u32 {
+        match idx {
+            0 => {
+                ((self.get(FieldId::MplsLabel) as u32) << 12)
+                    | ((self.get(FieldId::MplsTc) as u32) << 9)
+                    | ((self.get(FieldId::MplsBos) as u32) << 8)
+                    | self.get(FieldId::MplsTtl) as u32
+            }
+            1 => self.get_extra(ExtraField::MplsLse1) as u32,
+            2 => self.get_extra(ExtraField::MplsLse2) as u32,
+            _ => 0,
+        }
+    }
+
+    /// Sets MPLS label stack entry `idx` (0..=2); returns false for a larger index.
+    pub fn set_mpls_lse(&mut self, idx: usize, lse: u32) -> bool {
+        match idx {
+            0 => {
+                self.set(FieldId::MplsLabel, u128::from(lse >> 12));
+                self.set(FieldId::MplsTc, u128::from((lse >> 9) & 7));
+                self.set(FieldId::MplsBos, u128::from((lse >> 8) & 1));
+                self.set(FieldId::MplsTtl, u128::from(lse & 0xff));
+            }
+            1 => self.set_extra(ExtraField::MplsLse1, u64::from(lse)),
+            2 => self.set_extra(ExtraField::MplsLse2, u64::from(lse)),
+            _ => return false,
+        }
+        true
+    }
+
+    /// IGMP group address (IPv4, as a host-order integer).
+    pub fn igmp_group_ip4(&self) -> u32 {
+        self.get_extra(ExtraField::IgmpGroup) as u32
+    }
+
+    /// Sets the IGMP group address.
+    pub fn set_igmp_group_ip4(&mut self, v: u32) {
+        self.set_extra(ExtraField::IgmpGroup, u64::from(v));
+    }
+
+    /// The ND "reserved" word (NA flags R/S/O in its top bits; OVS `nd_reserved`), stored
+    /// where the IGMP group address lives, as in OVS.
+    pub fn nd_reserved(&self) -> u32 {
+        self.igmp_group_ip4()
+    }
+
+    /// Sets the ND "reserved" word.
+    pub fn set_nd_reserved(&mut self, v: u32) {
+        self.set_igmp_group_ip4(v);
+    }
+
+    /// The type of the first ND link-layer option (OVS `nd_options_type`: 1 source, 2
+    /// target, 0 none). OVS keeps it in the `tcp_flags` storage, and so does this flow.
+    pub fn nd_options_type(&self) -> u8 {
+        self.tcp_flags() as u8
+    }
+
+    /// Sets the ND options type.
+    pub fn set_nd_options_type(&mut self, v: u8) {
+        self.set_tcp_flags(u16::from(v));
+    }
+
     /// Register `reg0`..`reg15` (`None` for an index above 15).
     pub fn reg(&self, idx: usize) -> Option<u32> {
         FieldId::reg(idx).map(|id| self.get(id) as u32)
@@ -293,6 +496,16 @@ impl FlowWildcards {
     pub fn get(&self, field: FieldId) -> u128 {
         let info = field.info();
         get_bits(&self.words, info.loc) & info.valid_mask
+    }
+
+    /// The mask of an [`ExtraField`], right-aligned.
+    pub fn get_extra(&self, field: ExtraField) -> u64 {
+        get_bits(&self.words, field.loc()) as u64
+    }
+
+    /// Stores the mask of an [`ExtraField`].
+    pub fn set_extra(&mut self, field: ExtraField, mask: u64) {
+        set_bits(&mut self.words, field.loc(), u128::from(mask));
     }
 
     /// Stores the mask of `field` (only the field's valid bits are written).
@@ -398,6 +611,17 @@ impl Match {
     pub fn set_raw(&mut self, field: FieldId, value: u128, mask: u128) {
         self.wc.set(field, mask);
         self.flow.set(field, value & mask);
+    }
+
+    /// Value and mask of an [`ExtraField`].
+    pub fn get_extra(&self, field: ExtraField) -> (u64, u64) {
+        (self.flow.get_extra(field), self.wc.get_extra(field))
+    }
+
+    /// Sets an [`ExtraField`] to `value` under `mask`.
+    pub fn set_extra(&mut self, field: ExtraField, value: u64, mask: u64) {
+        self.wc.set_extra(field, mask);
+        self.flow.set_extra(field, value & mask);
     }
 
     /// Wildcards `field` entirely.

@@ -2,10 +2,13 @@
 //!
 //! The output is a comma-separated list in OVS's fixed order (not registry order):
 //! metadata-ish fields first (`pkt_mark`, `recirc_id`, `dp_hash`, `conj_id`, `skb_priority`,
-//! `actset_output`, conntrack state and original-direction tuple), then the protocol shorthand (`tcp`, `ipv6`, `arp`, ...; an
-//! `eth` keyword precedes it when `recirc_id` is matched, as OVS prints datapath-style flows),
-//! registers, tunnel, `metadata`, `in_port`, VLAN, Ethernet, `dl_type` when no shorthand
-//! covers it, L3, L4, neighbour discovery and finally `tcp_flags`. Layer-4 ports print as
+//! `actset_output`, conntrack state and original-direction tuple), then the protocol
+//! shorthand (`tcp`, `ipv6`, `arp`, ...; an `eth` keyword precedes it when `recirc_id` is
+//! matched, as OVS prints datapath-style flows), registers, tunnel, `metadata`, `in_port`,
+//! VLAN (the inner tag of a double-tagged flow, which no OpenFlow field names, prints as
+//! `vlan_tci1` or `dl_vlan1`/`dl_vlan_pcp1` when matched), Ethernet, `dl_type` when no
+//! shorthand covers it, L3 (with `mpls_lse1`/`mpls_lse2` for deeper MPLS label stack
+//! entries), L4, neighbour discovery and finally `tcp_flags`. Layer-4 ports print as
 //! `icmp_type`/`icmp_code` for ICMP and `tp_src`/`tp_dst` otherwise. Registers always print
 //! as 32-bit `regN` (never `xreg`/`xxreg`). A fully wildcarded field prints nothing and a
 //! catch-all match prints as the empty string; `priority=` and everything outside the match
@@ -16,7 +19,7 @@
 //! and `dl_type` zero-padded to four hex digits, `ipv6_label` to five.
 
 use crate::field::FieldId;
-use crate::flow::Match;
+use crate::flow::{ExtraField, Match};
 use crate::value::{
     format_ipv4_masked, format_ipv6_masked, format_mac, format_port, frag_keyword, PortMap,
     CT_STATE_FLAGS, TCP_FLAGS, TUN_FLAGS,
@@ -239,6 +242,19 @@ pub fn format_match(m: &Match, ports: Option<&PortMap>) -> String {
     o.dec("mpls_tc", FieldId::MplsTc);
     o.dec("mpls_ttl", FieldId::MplsTtl);
     o.dec("mpls_bos", FieldId::MplsBos);
+    for (name, f) in [
+        ("mpls_lse1", ExtraField::MplsLse1),
+        ("mpls_lse2", ExtraField::MplsLse2),
+    ] {
+        let (v, mask) = m.get_extra(f);
+        if mask == 0xffff_ffff {
+            o.kv(name);
+            let _ = write!(o.s, "{v}");
+        } else if mask != 0 {
+            o.kv(name);
+            let _ = write!(o.s, "{v:#x}/{mask:#x}");
+        }
+    }
     let (v, mask) = m.get(FieldId::NwFrag);
     if let Some(k) = frag_keyword(v as u8, mask as u8) {
         o.kv("nw_frag");
@@ -266,33 +282,42 @@ pub fn format_match(m: &Match, ports: Option<&PortMap>) -> String {
 }
 
 fn format_vlan(o: &mut Out<'_>) {
-    let (tci, mask) = o.m.get(FieldId::VlanTci);
-    if mask == 0 {
-        return;
-    }
-    let vid_mask = mask & 0x0fff;
-    let pcp_mask = mask & 0xe000;
-    let cfi = mask & 0x1000;
-    if cfi != 0
-        && tci & 0x1000 != 0
-        && (vid_mask == 0 || vid_mask == 0x0fff)
-        && (pcp_mask == 0 || pcp_mask == 0xe000)
-        && (vid_mask != 0 || pcp_mask != 0)
-    {
-        if vid_mask != 0 {
-            o.kv("dl_vlan");
-            let _ = write!(o.s, "{}", tci & 0x0fff);
+    // Tag 0 is `vlan_tci`; tag 1 (the inner tag, extra storage) prints with a "1" suffix, and
+    // only when tag 0 is matched, as OVS stops at the first unmatched tag.
+    for (i, suffix) in ["", "1"].into_iter().enumerate() {
+        let (tci, mask) = if i == 0 {
+            o.m.get(FieldId::VlanTci)
+        } else {
+            let (v, m) = o.m.get_extra(ExtraField::VlanTci1);
+            (u128::from(v), u128::from(m))
+        };
+        if mask == 0 {
+            return;
         }
-        if pcp_mask != 0 {
-            o.kv("dl_vlan_pcp");
-            let _ = write!(o.s, "{}", tci >> 13);
+        let vid_mask = mask & 0x0fff;
+        let pcp_mask = mask & 0xe000;
+        let cfi = mask & 0x1000;
+        if cfi != 0
+            && tci & 0x1000 != 0
+            && (vid_mask == 0 || vid_mask == 0x0fff)
+            && (pcp_mask == 0 || pcp_mask == 0xe000)
+            && (vid_mask != 0 || pcp_mask != 0)
+        {
+            if vid_mask != 0 {
+                o.key("dl_vlan");
+                let _ = write!(o.s, "{suffix}={}", tci & 0x0fff);
+            }
+            if pcp_mask != 0 {
+                o.key("dl_vlan_pcp");
+                let _ = write!(o.s, "{suffix}={}", tci >> 13);
+            }
+        } else if mask == 0xffff {
+            o.key("vlan_tci");
+            let _ = write!(o.s, "{suffix}=0x{tci:04x}");
+        } else {
+            o.key("vlan_tci");
+            let _ = write!(o.s, "{suffix}=0x{tci:04x}/0x{mask:04x}");
         }
-    } else if mask == 0xffff {
-        o.kv("vlan_tci");
-        let _ = write!(o.s, "0x{tci:04x}");
-    } else {
-        o.kv("vlan_tci");
-        let _ = write!(o.s, "0x{tci:04x}/0x{mask:04x}");
     }
 }
 

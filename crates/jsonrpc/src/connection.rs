@@ -33,6 +33,9 @@ use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf};
 use tokio::sync::mpsc;
 
+/// Queued messages are coalesced into writes of up to about this many bytes.
+const WRITE_BATCH_BYTES: usize = 256 * 1024;
+
 /// Connection tuning.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -117,6 +120,8 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> AsyncReadWrite for T {}
 pub struct Connection {
     reader: ReadHalfDebug,
     framer: Framer,
+    /// Read buffer, reused for every read (no allocation per message).
+    rbuf: Box<[u8]>,
     sender: Sender,
     handle_echo: bool,
     eof: bool,
@@ -142,12 +147,26 @@ impl Connection {
         let (reader, mut writer) = tokio::io::split(boxed);
         let (tx, mut rx) = mpsc::channel::<Message>(config.queue_len.max(1));
         let writer = tokio::spawn(async move {
+            // Everything queued by the time the writer runs goes out in one write: a burst of
+            // replies and updates costs one system call, not one per message.
+            let mut out = String::new();
             while let Some(msg) = rx.recv().await {
-                let bytes = msg.to_bytes();
-                if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
+                out.clear();
+                msg.write_to(&mut out);
+                while out.len() < WRITE_BATCH_BYTES {
+                    match rx.try_recv() {
+                        Ok(more) => more.write_to(&mut out),
+                        Err(_) => break,
+                    }
+                }
+                if writer.write_all(out.as_bytes()).await.is_err() || writer.flush().await.is_err()
+                {
                     // Closing the receiver makes every Sender see `Closed`.
                     rx.close();
                     return;
+                }
+                if out.capacity() > 4 * WRITE_BATCH_BYTES {
+                    out = String::new();
                 }
             }
             let _ = writer.shutdown().await;
@@ -155,6 +174,7 @@ impl Connection {
         Connection {
             reader: ReadHalfDebug(reader),
             framer: Framer::new(config.max_message_size),
+            rbuf: vec![0u8; 64 * 1024].into_boxed_slice(),
             sender: Sender { tx },
             handle_echo: config.handle_echo,
             eof: false,
@@ -200,7 +220,6 @@ impl Connection {
     /// Receives the next message. `Ok(None)` means the peer closed the
     /// stream cleanly between messages. Cancel-safe.
     pub async fn recv(&mut self) -> Result<Option<Message>, ConnError> {
-        let mut buf = vec![0u8; 16 * 1024];
         loop {
             while let Some(msg) = self.framer.next_message()? {
                 self.received += 1;
@@ -212,8 +231,8 @@ impl Connection {
                 self.framer.finish()?;
                 return Ok(None);
             }
-            let n = self.reader.0.read(&mut buf).await?;
-            match buf.get(..n) {
+            let n = self.reader.0.read(&mut self.rbuf).await?;
+            match self.rbuf.get(..n) {
                 Some(data) if n > 0 => self.framer.push(data),
                 _ => self.eof = true,
             }

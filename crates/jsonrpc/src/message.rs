@@ -264,8 +264,65 @@ impl Message {
     /// Encodes the message as compact JSON bytes, ready to be written to a
     /// stream (no delimiter is needed or added).
     pub fn to_bytes(&self) -> Vec<u8> {
-        // Open vSwitch's exact text (reals as `%.15g`), so peers see what they would from OVS.
-        ovs_json::to_string(&self.to_value()).into_bytes()
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out.into_bytes()
+    }
+
+    /// Appends the message's wire text to `out`: Open vSwitch's exact JSON (reals as `%.15g`),
+    /// members in the order [`Message::to_value`] gives them, without building a `Value` first.
+    pub fn write_to(&self, out: &mut String) {
+        let member = |out: &mut String, first: bool, name: &str| {
+            if !first {
+                out.push(',');
+            }
+            ovs_json::write_string(name, out);
+            out.push(':');
+        };
+        let write_params = |out: &mut String, params: &[Value]| {
+            out.push('[');
+            for (i, p) in params.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                ovs_json::write_value(p, out);
+            }
+            out.push(']');
+        };
+        out.push('{');
+        match self {
+            Message::Request { method, params, id } => {
+                member(out, true, "id");
+                ovs_json::write_value(id, out);
+                member(out, false, "method");
+                ovs_json::write_string(method, out);
+                member(out, false, "params");
+                write_params(out, params);
+            }
+            Message::Notify { method, params } => {
+                member(out, true, "id");
+                out.push_str("null");
+                member(out, false, "method");
+                ovs_json::write_string(method, out);
+                member(out, false, "params");
+                write_params(out, params);
+            }
+            Message::Reply { result, id } => {
+                member(out, true, "id");
+                ovs_json::write_value(id, out);
+                member(out, false, "result");
+                ovs_json::write_value(result, out);
+                member(out, false, "error");
+                out.push_str("null");
+            }
+            Message::Error { error, id } => {
+                member(out, true, "id");
+                ovs_json::write_value(id, out);
+                member(out, false, "error");
+                ovs_json::write_value(error, out);
+            }
+        }
+        out.push('}');
     }
 }
 
@@ -317,6 +374,28 @@ impl Present {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod write_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn write_to_matches_to_value() {
+        let msgs = [
+            Message::request("echo", vec![json!(1), json!({"a": [1.5, "x"]})], json!(7)),
+            Message::notify("update", vec![json!(null), json!({"T": {}})]),
+            Message::reply(json!({"rows": [{"r": 2.0}]}), json!("id")),
+            Message::error(json!({"error": "x"}), json!([1, 2])),
+        ];
+        for m in &msgs {
+            assert_eq!(
+                String::from_utf8(m.to_bytes()).unwrap(),
+                ovs_json::to_string(&m.to_value())
+            );
+        }
     }
 }
 
