@@ -118,7 +118,7 @@ impl DbEntry {
 
 /// Bounds on the transaction history kept per database.
 const HISTORY_MAX_TXNS: usize = 100;
-const HISTORY_MAX_ROWS: usize = 20_000;
+const HISTORY_MAX_ROWS: usize = 2_000;
 /// Most events handled in one batch before the batch is made durable and released.
 const MAX_BATCH: usize = 512;
 
