@@ -77,21 +77,52 @@ pub enum ConnError {
     Eof,
 }
 
+/// What the writer task sends: a message, or the wire text of one already serialised (a
+/// server sending the same notification to many clients serialises it once).
+#[derive(Debug)]
+enum Outgoing {
+    Message(Message),
+    Raw(std::sync::Arc<str>),
+}
+
+impl Outgoing {
+    fn write_to(&self, out: &mut String) {
+        match self {
+            Outgoing::Message(m) => m.write_to(out),
+            Outgoing::Raw(text) => out.push_str(text),
+        }
+    }
+}
+
 /// A cloneable handle that queues messages for sending.
 #[derive(Debug, Clone)]
 pub struct Sender {
-    tx: mpsc::Sender<Message>,
+    tx: mpsc::Sender<Outgoing>,
 }
 
 impl Sender {
     /// Queues `msg`, waiting while the queue is full (backpressure).
     pub async fn send(&self, msg: Message) -> Result<(), ConnError> {
-        self.tx.send(msg).await.map_err(|_| ConnError::Closed)
+        self.tx
+            .send(Outgoing::Message(msg))
+            .await
+            .map_err(|_| ConnError::Closed)
     }
 
     /// Queues `msg` or fails at once if the queue is full.
     pub fn try_send(&self, msg: Message) -> Result<(), ConnError> {
-        self.tx.try_send(msg).map_err(|e| match e {
+        self.try_send_outgoing(Outgoing::Message(msg))
+    }
+
+    /// Queues the wire text of a message serialised by the caller with
+    /// [`Message::write_to`] (shared, so one serialisation serves many connections), or
+    /// fails at once if the queue is full.
+    pub fn try_send_serialized(&self, text: std::sync::Arc<str>) -> Result<(), ConnError> {
+        self.try_send_outgoing(Outgoing::Raw(text))
+    }
+
+    fn try_send_outgoing(&self, out: Outgoing) -> Result<(), ConnError> {
+        self.tx.try_send(out).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => ConnError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => ConnError::Closed,
         })
@@ -145,7 +176,7 @@ impl Connection {
     {
         let boxed: BoxedIo = Box::new(io);
         let (reader, mut writer) = tokio::io::split(boxed);
-        let (tx, mut rx) = mpsc::channel::<Message>(config.queue_len.max(1));
+        let (tx, mut rx) = mpsc::channel::<Outgoing>(config.queue_len.max(1));
         let writer = tokio::spawn(async move {
             // Everything queued by the time the writer runs goes out in one write: a burst of
             // replies and updates costs one system call, not one per message.

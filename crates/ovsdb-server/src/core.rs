@@ -127,6 +127,16 @@ struct MonitorEntry {
     db: String,
     id: Value,
     monitor: Monitor,
+    /// Identifies what the monitor asks for (database, version, requests): monitors with equal
+    /// specs get the same updates, computed and serialised once per commit.
+    spec: String,
+}
+
+/// A message waiting in the outbox: built for one client, or wire text shared by several.
+#[derive(Debug)]
+enum Out {
+    Message(Message),
+    Serialized(Arc<str>),
 }
 
 #[derive(Debug)]
@@ -158,7 +168,7 @@ pub struct Core {
     /// Lock name -> queue of sessions; the front holds the lock.
     locks: HashMap<String, VecDeque<ConnId>>,
     pending: Vec<Pending>,
-    outbox: Vec<(ConnId, Message)>,
+    outbox: Vec<(ConnId, Out)>,
     changed_dbs: BTreeSet<String>,
     server_id: Uuid,
     remotes: RemoteConfig,
@@ -334,7 +344,7 @@ impl Core {
     }
 
     fn send(&mut self, conn: ConnId, msg: Message) {
-        self.outbox.push((conn, msg));
+        self.outbox.push((conn, Out::Message(msg)));
     }
 
     fn reply(&mut self, conn: ConnId, id: Value, result: Value) {
@@ -435,18 +445,11 @@ impl Core {
     fn run_transaction(&mut self, mut p: Pending) {
         let now = self.now_ms();
         let outcome = {
-            let session_locks: BTreeSet<String> = self
-                .sessions
-                .get(&p.conn)
-                .map(|s| {
-                    s.locks
-                        .iter()
-                        .filter(|l| self.locks.get(*l).and_then(|q| q.front()) == Some(&p.conn))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            let holds = move |name: &str| session_locks.contains(name);
+            let (sessions, locks, conn) = (&self.sessions, &self.locks, p.conn);
+            let holds = move |name: &str| {
+                sessions.get(&conn).is_some_and(|s| s.locks.contains(name))
+                    && locks.get(name).and_then(|q| q.front()) == Some(&conn)
+            };
             let gen_state = &mut self.uuids;
             let mut gen = || gen_state.next();
             let mut env = TxnEnv {
@@ -513,23 +516,43 @@ impl Core {
     }
 
     fn notify_monitors(&mut self, db: &str, changes: &ChangeSet, txn_id: Uuid) {
+        // Each distinct monitor spec's update is computed and serialised once; every client
+        // then gets it wrapped in its own monitor id.
+        let mut computed: HashMap<&str, Option<Arc<str>>> = HashMap::new();
+        let txn_id = txn_id.to_string();
         let mut out = Vec::new();
         for (conn, session) in &self.sessions {
             for m in session.monitors.values() {
                 if m.db != db {
                     continue;
                 }
-                if let Some(upd) = m.monitor.updates(changes) {
-                    let msg = match m.monitor.version {
-                        MonitorVersion::V1 => Message::notify("update", vec![m.id.clone(), upd]),
-                        MonitorVersion::V2 => Message::notify("update2", vec![m.id.clone(), upd]),
-                        MonitorVersion::V3 => Message::notify(
-                            "update3",
-                            vec![m.id.clone(), json!(txn_id.to_string()), upd],
-                        ),
-                    };
-                    out.push((*conn, msg));
+                let update = computed
+                    .entry(m.spec.as_str())
+                    .or_insert_with(|| {
+                        m.monitor
+                            .updates(changes)
+                            .map(|u| Arc::from(ovs_json::to_string(&u)))
+                    })
+                    .clone();
+                let Some(update) = update else { continue };
+                let method = match m.monitor.version {
+                    MonitorVersion::V1 => "update",
+                    MonitorVersion::V2 => "update2",
+                    MonitorVersion::V3 => "update3",
+                };
+                let mut text = String::with_capacity(update.len() + 96);
+                text.push_str("{\"id\":null,\"method\":\"");
+                text.push_str(method);
+                text.push_str("\",\"params\":[");
+                ovs_json::write_value(&m.id, &mut text);
+                text.push(',');
+                if m.monitor.version == MonitorVersion::V3 {
+                    ovs_json::write_string(&txn_id, &mut text);
+                    text.push(',');
                 }
+                text.push_str(&update);
+                text.push_str("]}");
+                out.push((*conn, Out::Serialized(Arc::from(text))));
             }
         }
         self.outbox.extend(out);
@@ -614,6 +637,7 @@ impl Core {
             }
             _ => monitor.initial(entry.db()),
         };
+        let spec = format!("{name}|{version:?}|{}", ovs_json::to_string_sorted(requests));
         if let Some(s) = self.sessions.get_mut(&conn) {
             s.monitors.insert(
                 key,
@@ -621,6 +645,7 @@ impl Core {
                     db: name,
                     id: monitor_id,
                     monitor,
+                    spec,
                 },
             );
         }
@@ -668,6 +693,8 @@ impl Core {
         let db_name = entry.db.clone();
         let db = &self.dbs[&db_name];
         let result = entry.monitor.change_conditions(db.db(), &params[2]);
+        // The conditions now differ from the spec's: this monitor no longer shares updates.
+        entry.spec = format!("{db_name}|changed|{conn}|{new_key}");
         entry.id = new_id.clone();
         let version = entry.monitor.version;
         let session = self.sessions.get_mut(&conn).expect("session exists");
@@ -825,9 +852,13 @@ impl Core {
 
     fn flush(&mut self) {
         let mut slow = Vec::new();
-        for (conn, msg) in self.outbox.drain(..) {
+        for (conn, out) in self.outbox.drain(..) {
             if let Some(s) = self.sessions.get(&conn) {
-                if let Err(e) = s.sender.try_send(msg) {
+                let sent = match out {
+                    Out::Message(msg) => s.sender.try_send(msg),
+                    Out::Serialized(text) => s.sender.try_send_serialized(text),
+                };
+                if let Err(e) = sent {
                     slow.push((conn, e.to_string()));
                 }
             }
