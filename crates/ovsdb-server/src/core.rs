@@ -637,7 +637,10 @@ impl Core {
             }
             _ => monitor.initial(entry.db()),
         };
-        let spec = format!("{name}|{version:?}|{}", ovs_json::to_string_sorted(requests));
+        let spec = format!(
+            "{name}|{version:?}|{}",
+            ovs_json::to_string_sorted(requests)
+        );
         if let Some(s) = self.sessions.get_mut(&conn) {
             s.monitors.insert(
                 key,

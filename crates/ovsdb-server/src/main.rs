@@ -116,6 +116,16 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         options::version().trim_end(),
     );
 
+    // As Open vSwitch does, a second instance is refused on its pidfile before it touches any
+    // database file.
+    let _pidfile = match &opts.pidfile {
+        Some(path) => Some(
+            Pidfile::create(path, std::process::id(), opts.overwrite_pidfile)
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+
     let mut files = Vec::new();
     for path in &opts.databases {
         let (stored, warning) = StoredDb::open(path, now_ms())?;
@@ -134,14 +144,6 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         }
         files.push(stored);
     }
-
-    let _pidfile = match &opts.pidfile {
-        Some(path) => Some(
-            Pidfile::create(path, std::process::id(), opts.overwrite_pidfile)
-                .map_err(|e| e.to_string())?,
-        ),
-        None => None,
-    };
 
     let remote_config = remotes::RemoteConfig::new(&opts.remotes).map_err(|e| e.to_string())?;
     let tls = match (
@@ -269,7 +271,9 @@ fn register_controls(
         }
     };
     let a = ask.clone();
-    server.register("exit", "", 0, 0, move |_| a(Control::Exit));
+    server.register_exit("exit", move || {
+        let _ = a(Control::Exit);
+    });
     let a = ask.clone();
     server.register("ovsdb-server/compact", "[DB]...", 0, 1, move |args| {
         a(Control::Compact(args.first().cloned()))

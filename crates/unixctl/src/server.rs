@@ -30,6 +30,9 @@ struct Command {
     min_args: usize,
     max_args: usize,
     handler: Handler,
+    /// Run once the (successful) reply has been written and the connection closed: how `exit`
+    /// makes sure `ovs-appctl exit` gets its answer before the daemon goes away.
+    after_reply: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// The unixctl command registry (cheap to clone; clones share it).
@@ -90,8 +93,31 @@ impl Server {
                 min_args,
                 max_args,
                 handler: Arc::new(handler),
+                after_reply: None,
             },
         );
+    }
+
+    /// Registers a command without arguments that replies with an empty success and then, once
+    /// that reply is written and the connection closed, runs `then` (for `exit`).
+    pub fn register_exit<F>(&self, name: &str, then: F)
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.lock().insert(
+            name.to_string(),
+            Command {
+                usage: String::new(),
+                min_args: 0,
+                max_args: 0,
+                handler: Arc::new(|_| Ok(String::new())),
+                after_reply: Some(Arc::new(then)),
+            },
+        );
+    }
+
+    fn after_reply(&self, method: &str) -> Option<Arc<dyn Fn() + Send + Sync>> {
+        self.lock().get(method).and_then(|c| c.after_reply.clone())
     }
 
     /// Registers the `vlog/*` commands operating on `vlog`.
@@ -231,7 +257,13 @@ impl Server {
                 Value::Array(params.clone()),
                 id
             );
-            let reply = match self.dispatch(&method, &params) {
+            let result = self.dispatch(&method, &params);
+            let then = if result.is_ok() {
+                self.after_reply(&method)
+            } else {
+                None
+            };
+            let reply = match result {
                 Ok(text) => {
                     vlog::vlog_dbg!("unixctl", "replying with success, id={id}: \"{text}\"");
                     Message::reply(Value::String(text), id)
@@ -243,6 +275,11 @@ impl Server {
             };
             if conn.send(reply).await.is_err() {
                 break;
+            }
+            if let Some(then) = then {
+                conn.close().await;
+                then();
+                return;
             }
         }
         conn.close().await;
