@@ -172,7 +172,7 @@ pub struct Core {
     changed_dbs: BTreeSet<String>,
     server_id: Uuid,
     remotes: RemoteConfig,
-    remote_tx: tokio::sync::watch::Sender<Vec<remotes::Remote>>,
+    remote_tx: tokio::sync::watch::Sender<remotes::Resolved>,
     exiting: bool,
     uuids: crate::uuidgen::UuidGen,
     started: Instant,
@@ -203,7 +203,7 @@ impl Core {
     pub fn new(
         files: Vec<StoredDb>,
         remotes: RemoteConfig,
-        remote_tx: tokio::sync::watch::Sender<Vec<remotes::Remote>>,
+        remote_tx: tokio::sync::watch::Sender<remotes::Resolved>,
     ) -> Core {
         let mut dbs = BTreeMap::new();
         for stored in files {

@@ -14,7 +14,6 @@ mod server_db;
 mod storage;
 mod uuidgen;
 
-use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,19 +93,6 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Resolves an SSL option: a file name, or a `db:` reference read from the databases.
-fn ssl_file(value: &Option<String>, files: &[StoredDb]) -> Option<PathBuf> {
-    let v = value.as_ref()?;
-    match remotes::DbRef::parse(v) {
-        None => Some(PathBuf::from(v)),
-        Some(Err(_)) => None,
-        Some(Ok(r)) => {
-            let dbs = files.iter().map(|f| (f.db.name(), &f.db)).collect();
-            r.strings(&dbs).into_iter().next().map(PathBuf::from)
-        }
-    }
-}
-
 fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
     setup_logging(&opts)?;
     let vlog = vlog::global();
@@ -145,21 +131,14 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         files.push(stored);
     }
 
-    let remote_config = remotes::RemoteConfig::new(&opts.remotes).map_err(|e| e.to_string())?;
-    let tls = match (
-        ssl_file(&opts.private_key, &files),
-        ssl_file(&opts.certificate, &files),
-        ssl_file(&opts.ca_cert, &files).or_else(|| ssl_file(&opts.bootstrap_ca_cert, &files)),
-    ) {
-        (Some(private_key), Some(certificate), Some(ca_cert)) => Some(stream::TlsFiles {
-            private_key,
-            certificate,
-            ca_cert,
-            bootstrap_ca_cert: opts.bootstrap_ca_cert.is_some() && opts.ca_cert.is_none(),
-            peer_ca_cert: None,
-        }),
-        _ => None,
+    let ssl = remotes::SslConfig {
+        private_key: opts.private_key.clone(),
+        certificate: opts.certificate.clone(),
+        ca_cert: opts.ca_cert.clone(),
+        bootstrap_ca_cert: opts.bootstrap_ca_cert.clone(),
     };
+    let remote_config =
+        remotes::RemoteConfig::new(&opts.remotes, ssl).map_err(|e| e.to_string())?;
 
     // One thread runs the core and the network side (like Open vSwitch's single main loop);
     // the control socket has a thread of its own so that a command can wait for the core.
@@ -170,7 +149,7 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
 
     let (event_tx, event_rx) = std::sync::mpsc::channel::<Event>();
     let wake = Arc::new(tokio::sync::Notify::new());
-    let (remote_tx, remote_rx) = tokio::sync::watch::channel(Vec::new());
+    let (remote_tx, remote_rx) = tokio::sync::watch::channel(remotes::Resolved::default());
     let core = Core::new(files, remote_config, remote_tx);
 
     let unixctl_path = opts
@@ -182,13 +161,11 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
     let control = start_control_thread(&unixctl_path, vlog, &event_tx, &wake)?;
 
     let result = runtime.block_on(async {
-        let mut ctx = stream::Context::new(dirs.rundir.clone());
-        ctx.tls = tls;
         let shared = net::Shared {
             events: event_tx.clone(),
             wake: wake.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),
-            ctx: Arc::new(ctx),
+            ctx: Arc::new(stream::Context::new(dirs.rundir.clone())),
         };
         let core_task = tokio::spawn(core.run(event_rx, wake.clone()));
         tokio::spawn(net::run_remotes(remote_rx, shared.clone()));

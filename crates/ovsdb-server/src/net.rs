@@ -20,7 +20,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::core::{ConnId, Event};
-use crate::remotes::Remote;
+use crate::remotes::{Remote, Resolved};
 
 /// Default probe interval for TCP and SSL sessions, as in Open vSwitch.
 const DEFAULT_PROBE_MS: u64 = 5000;
@@ -55,13 +55,24 @@ impl Shared {
     }
 }
 
-/// Keeps the listeners and connections for the remotes in `rx` running.
-pub async fn run_remotes(mut rx: watch::Receiver<Vec<Remote>>, shared: Shared) {
+/// Keeps the listeners and connections for the remotes in `rx` running. When the SSL files
+/// change, every `ssl:`/`pssl:` remote is restarted with the new ones.
+pub async fn run_remotes(mut rx: watch::Receiver<Resolved>, mut shared: Shared) {
     let mut running: HashMap<String, JoinHandle<()>> = HashMap::new();
     loop {
-        let wanted: Vec<Remote> = rx.borrow_and_update().clone();
+        let Resolved {
+            remotes: wanted,
+            tls,
+        } = rx.borrow_and_update().clone();
+        let tls_changed = shared.ctx.tls != tls;
+        if tls_changed {
+            let mut ctx = (*shared.ctx).clone();
+            ctx.tls = tls;
+            shared.ctx = Arc::new(ctx);
+        }
         running.retain(|target, task| {
-            let keep = wanted.iter().any(|r| &r.target == target);
+            let is_ssl = target.starts_with("ssl:") || target.starts_with("pssl:");
+            let keep = wanted.iter().any(|r| &r.target == target) && !(tls_changed && is_ssl);
             if !keep {
                 task.abort();
             }

@@ -152,10 +152,74 @@ fn referenced_remote(db: &Database, table: &str, uuid: &uuid::Uuid) -> Option<Re
     })
 }
 
-/// The configured remotes: addresses and `db:` references, in the order given.
+/// SSL options: each a file name or a `db:` reference (`--private-key=db:Open_vSwitch,SSL,
+/// private_key`, as Open vSwitch's start scripts pass them), resolved like the remotes so that
+/// `ovs-vsctl set-ssl` takes effect without a restart.
+#[derive(Debug, Clone, Default)]
+pub struct SslConfig {
+    /// `--private-key`.
+    pub private_key: Option<String>,
+    /// `--certificate`.
+    pub certificate: Option<String>,
+    /// `--ca-cert`.
+    pub ca_cert: Option<String>,
+    /// `--bootstrap-ca-cert` (used when `--ca-cert` is not given).
+    pub bootstrap_ca_cert: Option<String>,
+}
+
+impl SslConfig {
+    fn options(&self) -> impl Iterator<Item = &String> {
+        [
+            &self.private_key,
+            &self.certificate,
+            &self.ca_cert,
+            &self.bootstrap_ca_cert,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    fn resolve_one(value: &Option<String>, dbs: &BTreeMap<&str, &Database>) -> Option<String> {
+        let v = value.as_ref()?;
+        match DbRef::parse(v) {
+            None => Some(v.clone()),
+            Some(Err(_)) => None,
+            Some(Ok(r)) => r.strings(dbs).into_iter().next(),
+        }
+    }
+
+    /// The SSL files in force, when all three are known.
+    pub fn resolve(&self, dbs: &BTreeMap<&str, &Database>) -> Option<stream::TlsFiles> {
+        let key = Self::resolve_one(&self.private_key, dbs)?;
+        let cert = Self::resolve_one(&self.certificate, dbs)?;
+        let (ca, bootstrap) = match Self::resolve_one(&self.ca_cert, dbs) {
+            Some(ca) => (ca, false),
+            None => (Self::resolve_one(&self.bootstrap_ca_cert, dbs)?, true),
+        };
+        Some(stream::TlsFiles {
+            private_key: key.into(),
+            certificate: cert.into(),
+            ca_cert: ca.into(),
+            bootstrap_ca_cert: bootstrap,
+            peer_ca_cert: None,
+        })
+    }
+}
+
+/// What the network side must run: the remotes and the SSL files in force.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resolved {
+    /// Remotes, sorted and de-duplicated.
+    pub remotes: Vec<Remote>,
+    /// SSL files, when configured.
+    pub tls: Option<stream::TlsFiles>,
+}
+
+/// The configured remotes (addresses and `db:` references, in the order given) and SSL options.
 #[derive(Debug, Clone, Default)]
 pub struct RemoteConfig {
     configured: Vec<String>,
+    ssl: SslConfig,
 }
 
 /// A `--remote` or `add-remote` value that cannot be used.
@@ -179,9 +243,17 @@ pub fn validate(remote: &str) -> Result<(), RemoteError> {
 }
 
 impl RemoteConfig {
-    /// The configuration from `--remote` options.
-    pub fn new(remotes: &[String]) -> Result<RemoteConfig, RemoteError> {
-        let mut c = RemoteConfig::default();
+    /// The configuration from `--remote` and SSL options.
+    pub fn new(remotes: &[String], ssl: SslConfig) -> Result<RemoteConfig, RemoteError> {
+        for v in ssl.options() {
+            if let Some(Err(e)) = DbRef::parse(v) {
+                return Err(RemoteError(e));
+            }
+        }
+        let mut c = RemoteConfig {
+            configured: Vec::new(),
+            ssl,
+        };
         for r in remotes {
             c.add(r)?;
         }
@@ -213,14 +285,25 @@ impl RemoteConfig {
 
     /// Whether a commit to any of `changed` may change the remotes in force.
     pub fn depends_on(&self, changed: &BTreeSet<String>) -> bool {
-        self.configured.iter().any(|r| match DbRef::parse(r) {
-            Some(Ok(dbref)) => dbref.db.as_ref().is_none_or(|d| changed.contains(d)),
-            _ => false,
-        })
+        self.configured
+            .iter()
+            .chain(self.ssl.options())
+            .any(|r| match DbRef::parse(r) {
+                Some(Ok(dbref)) => dbref.db.as_ref().is_none_or(|d| changed.contains(d)),
+                _ => false,
+            })
+    }
+
+    /// The remotes and SSL files in force given the databases' contents.
+    pub fn resolve(&self, dbs: &BTreeMap<&str, &Database>) -> Resolved {
+        Resolved {
+            remotes: self.resolve_remotes(dbs),
+            tls: self.ssl.resolve(dbs),
+        }
     }
 
     /// The remotes in force given the databases' contents, sorted and de-duplicated.
-    pub fn resolve(&self, dbs: &BTreeMap<&str, &Database>) -> Vec<Remote> {
+    fn resolve_remotes(&self, dbs: &BTreeMap<&str, &Database>) -> Vec<Remote> {
         let mut out: Vec<Remote> = Vec::new();
         for r in &self.configured {
             match DbRef::parse(r) {

@@ -287,3 +287,68 @@ fn compaction_and_torn_tail() {
         "the torn tail is reported: {log}"
     );
 }
+
+/// The seed's start command line: SSL files named by `db:` references, set later with a
+/// transaction (as `ovs-vsctl set-ssl` does); Debian's ovsdb-client then connects over SSL.
+#[test]
+fn ssl_files_from_the_database() {
+    if !testkit::reference::require("ssl_files_from_the_database", &["ovsdb-client"]) {
+        return;
+    }
+    let mut sb = Sandbox::new("ssl");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let socket = detached_server(
+        &mut sb,
+        &[
+            &format!("--remote=pssl:{port}:127.0.0.1"),
+            "--private-key=db:Open_vSwitch,SSL,private_key",
+            "--certificate=db:Open_vSwitch,SSL,certificate",
+            "--bootstrap-ca-cert=db:Open_vSwitch,SSL,ca_cert",
+        ],
+    );
+    let pki = testkit::pki::Pki::new("test CA");
+    let server_files = pki.issue(sb.root(), "server");
+    let client_files = pki.issue(sb.root(), "client");
+    let r = transact(
+        &socket,
+        &[
+            json!({"op": "insert", "table": "SSL", "uuid-name": "s", "row": {
+                "private_key": server_files.private_key.to_str().unwrap(),
+                "certificate": server_files.certificate.to_str().unwrap(),
+                "ca_cert": server_files.ca_cert.to_str().unwrap()}}),
+            json!({"op": "insert", "table": "Open_vSwitch", "row": {"ssl": ["named-uuid", "s"]}}),
+        ],
+    );
+    assert!(r[1].get("uuid").is_some(), "{r}");
+    let mut last = String::new();
+    wait_until(
+        "an SSL client to be served",
+        Duration::from_secs(20),
+        || {
+            let out = sb
+                .run(
+                    sb.command(testkit::reference::path("ovsdb-client"))
+                        .arg("-p")
+                        .arg(&client_files.private_key)
+                        .arg("-c")
+                        .arg(&client_files.certificate)
+                        .arg("-C")
+                        .arg(&client_files.ca_cert)
+                        .args(["--timeout=5", "list-dbs", &format!("ssl:127.0.0.1:{port}")]),
+                    Duration::from_secs(20),
+                )
+                .unwrap();
+            last = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.status.success() && last.contains("Open_vSwitch")
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}: {last}"));
+}

@@ -204,7 +204,7 @@ async fn bootstrap_ca_cert_on_first_connection() {
         .await
         .unwrap();
     let saved = std::fs::read_to_string(&ca_path).unwrap();
-    assert_eq!(saved.trim(), pki.ca.pem().trim());
+    assert_eq!(saved.trim(), pki.ca_pem().trim());
     // Second connection verifies against the saved CA.
     ping_pong(&addr, tls_ctx(server), tls_ctx(client.clone()))
         .await

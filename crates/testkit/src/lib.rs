@@ -16,11 +16,13 @@
 //! - [`netns::Netns`]: uniquely named network namespaces and veth pairs, deleted on drop.
 //! - [`ovsdb`]: start an ovsdb-server (ours or the reference) on a fresh database and talk
 //!   JSON-RPC to it with a small blocking client.
+//! - [`pki::Pki`]: a throwaway CA issuing certificates for SSL tests.
 //! - [`bins::bin_path`]: the path of one of ferroswitch's own binaries in the cargo target dir.
 
 pub mod bins;
 pub mod netns;
 pub mod ovsdb;
+pub mod pki;
 pub mod reference;
 pub mod sandbox;
 pub mod wait;
