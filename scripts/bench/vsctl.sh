@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Benchmark: adding 1,000 ports with ovs-vsctl, ferroswitch against Open vSwitch, in one run.
+#   - one ovs-vsctl call with 1,000 `-- add-port` commands;
+#   - 1,000 separate ovs-vsctl calls (with --no-wait: no ovs-vswitchd runs in this benchmark yet).
+# Each implementation uses its own ovsdb-server and ovs-vsctl on a fresh database in a private
+# directory. Prints the times and the ratios (Open vSwitch time / ferroswitch time: >1 = faster).
+# Usage: scripts/bench/vsctl.sh [N]   (N ports, default 1000). Needs a release build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-1000}
+ours=$PWD/target/release
+schema=$PWD/schemas/vswitch.ovsschema
+[ -x "$ours/ovs-vsctl" ] || cargo build --release --bins >/dev/null
+
+now_ms() { date +%s%3N; }
+
+run_impl() { # NAME TOOL SERVER VSCTL
+  local name=$1 tool=$2 server=$3 vsctl=$4 dir
+  dir=$(mktemp -d)
+  trap 'kill $(cat "$dir/db.pid" 2>/dev/null) 2>/dev/null; rm -rf "$dir"' RETURN
+  "$tool" create "$dir/conf.db" "$schema"
+  "$server" "$dir/conf.db" --remote="punix:$dir/db.sock" --unixctl="$dir/db.ctl" \
+    --pidfile="$dir/db.pid" --detach --no-chdir --log-file="$dir/db.log"
+  local db="--db=unix:$dir/db.sock"
+  "$vsctl" "$db" --no-wait init
+  local args=(--no-wait add-br br0)
+  for i in $(seq 1 "$n"); do args+=(-- add-port br0 "p$i"); done
+  local t0 t1 t2
+  t0=$(now_ms)
+  "$vsctl" "$db" "${args[@]}"
+  t1=$(now_ms)
+  "$vsctl" "$db" --no-wait add-br br1
+  for i in $(seq 1 "$n"); do "$vsctl" "$db" --no-wait add-port br1 "q$i"; done
+  t2=$(now_ms)
+  local ports
+  ports=$("$vsctl" "$db" list-ports br1 | wc -l)
+  [ "$ports" -eq "$n" ] || { echo "$name: expected $n ports, found $ports" >&2; exit 1; }
+  echo "$name $((t1 - t0)) $((t2 - t1))"
+}
+
+theirs=$(run_impl "Open-vSwitch" /usr/bin/ovsdb-tool /usr/sbin/ovsdb-server /usr/bin/ovs-vsctl)
+mine=$(run_impl "ferroswitch" "$ours/ovsdb-tool" "$ours/ovsdb-server" "$ours/ovs-vsctl")
+read -r _ t_one t_many <<<"$theirs"
+read -r _ m_one m_many <<<"$mine"
+printf '%-40s %12s %14s %8s\n' "workload ($n ports)" ferroswitch "Open vSwitch" speedup
+printf '%-40s %10d ms %12d ms %7.2fx\n' "one call, $n x -- add-port" "$m_one" "$t_one" "$(awk "BEGIN{print $t_one / $m_one}")"
+printf '%-40s %10d ms %12d ms %7.2fx\n' "$n separate calls (--no-wait)" "$m_many" "$t_many" "$(awk "BEGIN{print $t_many / $m_many}")"
