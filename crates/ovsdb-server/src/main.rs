@@ -27,11 +27,6 @@ use crate::storage::StoredDb;
 
 const PROGRAM: &str = "ovsdb-server";
 
-/// The server allocates and frees many small JSON values and rows per transaction; mimalloc
-/// handles that pattern markedly faster than glibc's allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let dirs = Dirs::from_env();
     let opts = match options::parse(std::env::args().skip(1).collect(), &dirs) {

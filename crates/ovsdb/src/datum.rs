@@ -25,18 +25,22 @@ use crate::types::{Type, UNLIMITED};
 use serde_json::Value;
 use std::cmp::Ordering;
 
+/// The atoms of a datum. Most columns hold zero or one value (a scalar, an optional value),
+/// so one atom is stored inline: a scalar costs no heap allocation beyond its own string.
+type Atoms = smallvec::SmallVec<[Atom; 1]>;
+
 /// A column value: sorted unique keys, and values when it is a map.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Datum {
-    keys: Vec<Atom>,
-    values: Option<Vec<Atom>>,
+    keys: Atoms,
+    values: Option<Atoms>,
 }
 
 impl Datum {
     /// The empty set.
     pub fn empty_set() -> Self {
         Datum {
-            keys: Vec::new(),
+            keys: Atoms::new(),
             values: None,
         }
     }
@@ -44,8 +48,8 @@ impl Datum {
     /// The empty map.
     pub fn empty_map() -> Self {
         Datum {
-            keys: Vec::new(),
-            values: Some(Vec::new()),
+            keys: Atoms::new(),
+            values: Some(Atoms::new()),
         }
     }
 
@@ -61,7 +65,7 @@ impl Datum {
     /// A one-element set (a scalar value).
     pub fn scalar(a: Atom) -> Self {
         Datum {
-            keys: vec![a],
+            keys: smallvec::smallvec![a],
             values: None,
         }
     }
@@ -71,7 +75,7 @@ impl Datum {
         atoms.sort();
         atoms.dedup();
         Datum {
-            keys: atoms,
+            keys: atoms.into(),
             values: None,
         }
     }
@@ -94,8 +98,11 @@ impl Datum {
             Self::empty(t)
         } else {
             Datum {
-                keys: vec![t.key.atomic.default_atom()],
-                values: t.value.as_ref().map(|v| vec![v.atomic.default_atom()]),
+                keys: smallvec::smallvec![t.key.atomic.default_atom()],
+                values: t
+                    .value
+                    .as_ref()
+                    .map(|v| smallvec::smallvec![v.atomic.default_atom()]),
             }
         }
     }
@@ -214,7 +221,10 @@ impl Datum {
         if keys.windows(2).any(|w| w[0] == w[1]) {
             return Err(OvsdbError::generic("set contains duplicate"));
         }
-        Ok(Datum { keys, values: None })
+        Ok(Datum {
+            keys: keys.into(),
+            values: None,
+        })
     }
 
     /// The datum in RFC 7047 notation as ovsdb-server prints it.
@@ -398,9 +408,9 @@ impl Datum {
             }
         }
         Datum {
-            keys,
+            keys: keys.into(),
             values: if old.is_map() || new.is_map() {
-                Some(values)
+                Some(values.into())
             } else {
                 None
             },
@@ -449,15 +459,15 @@ impl Datum {
                 return false;
             }
             let (k, v): (Vec<Atom>, Vec<Atom>) = pairs.into_iter().unzip();
-            self.keys = k;
-            *vals = v;
+            self.keys = k.into();
+            *vals = v.into();
             true
         } else {
             keys.sort();
             if keys.windows(2).any(|w| w[0] == w[1]) {
                 return false;
             }
-            self.keys = keys;
+            self.keys = keys.into();
             true
         }
     }
