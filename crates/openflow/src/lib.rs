@@ -12,6 +12,8 @@
 //!   names).
 //! * [`error`]: every OpenFlow/Nicira error OVS knows ([`OfpErr`]) with
 //!   its per-version encodings.
+//! * [`ofmatch`]: the match codecs (OF1.0/1.1 fixed matches, NXM, OXM)
+//!   between [`flow::Match`] and the wire, and "usable protocols".
 //! * [`msgs`]: version-independent structures for individual messages and
 //!   their per-version body codecs.
 //! * [`message`]: the [`Message`] enum and [`OfpMsg`] (version, xid, raw
@@ -20,16 +22,20 @@
 //!
 //! The crate is pure: no I/O, no clocks, no globals.  Decoding never panics;
 //! malformed input yields a [`DecodeError`] that maps onto the OpenFlow error
-//! OVS would report.  Bodies of messages not modelled yet (flow_mod,
-//! packet_in, packet_out, flow_removed, group_mod, flow/group stats, ...)
-//! are identified and carried as opaque bytes, so decode -> encode is
-//! lossless for every message.
+//! OVS would report.  The flow-carrying messages (flow_mod, flow_removed,
+//! packet_in, packet_out, flow/aggregate/group statistics, group_mod) carry
+//! a [`flow::Match`] and keep their action/instruction lists as raw bytes
+//! ([`msgs::flow::RawActions`]) for the `ofp-actions` crate to interpret.
+//! Bodies of messages not modelled yet (OF1.5 and Nicira group messages,
+//! `NXT_PACKET_IN2`, ...) are identified and carried as opaque bytes, so
+//! decode -> encode is lossless for every message.
 
 pub mod error;
 pub mod header;
 pub mod message;
 pub mod msgs;
 pub mod octets;
+pub mod ofmatch;
 pub mod print;
 pub mod raw;
 

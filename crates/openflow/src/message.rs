@@ -17,9 +17,9 @@
 //! kept in the envelope so that, e.g., an `NXT_ROLE_REQUEST` received over
 //! OF1.3 re-encodes as `NXT_ROLE_REQUEST`, not `OFPT_ROLE_REQUEST`.
 //!
-//! Adding a codec for a message that is opaque today (flow_mod, packet_in,
-//! packet_out, flow_removed, group_mod, flow/aggregate/group stats, ...)
-//! means adding a variant here plus one arm in `decode_body`,
+//! Adding a codec for a message that is opaque today (OF1.5 and Nicira
+//! group messages, `NXT_PACKET_IN2`, ...) means adding a variant here
+//! plus one arm in `decode_body`,
 //! `encode_body` and `Message::msg_type`; the raw table already knows
 //! those messages.
 
@@ -29,6 +29,11 @@ use crate::msgs::bundle::{self, BundleAdd, BundleCtrl};
 use crate::msgs::config::{
     self, AsyncConfig, RoleMsg, RoleStatus, SwitchConfig, SwitchFeatures, TableMod,
 };
+use crate::msgs::flow::{
+    self as flowmsg, AggregateStats, FlowMod, FlowRemoved, FlowStats, FlowStatsRequest, PacketIn,
+    PacketOut,
+};
+use crate::msgs::group::{self, GroupDesc, GroupMod, GroupStats};
 use crate::msgs::hello::{self, Hello};
 use crate::msgs::meter::{self, GroupFeatures, MeterConfig, MeterFeatures, MeterMod, MeterStats};
 use crate::msgs::ofp_error::{self, ErrorMsg};
@@ -185,9 +190,43 @@ pub enum Message {
     TlvTableRequest,
     /// `NXT_CT_FLUSH_ZONE`.
     CtFlushZone(u16),
-    /// A known message whose body is not modelled yet (flow_mod,
-    /// packet_in, flow stats, OF1.1/1.2 table stats, ...): the bytes after
-    /// the raw header.  Only valid with an explicit raw identity.
+    /// `OFPT_FLOW_MOD` / `NXT_FLOW_MOD`.
+    FlowMod(FlowMod),
+    /// `OFPT_FLOW_REMOVED` / `NXT_FLOW_REMOVED`.
+    FlowRemoved(FlowRemoved),
+    /// `OFPT_PACKET_IN` / `NXT_PACKET_IN` (not `NXT_PACKET_IN2`).
+    PacketIn(PacketIn),
+    /// `OFPT_PACKET_OUT`.
+    PacketOut(PacketOut),
+    /// `OFPST_FLOW` / `NXST_FLOW` request.
+    FlowStatsRequest(FlowStatsRequest),
+    /// `OFPST_FLOW` / `NXST_FLOW` reply.
+    FlowStatsReply(Vec<FlowStats>),
+    /// `OFPST_AGGREGATE` / `NXST_AGGREGATE` request.
+    AggregateRequest(FlowStatsRequest),
+    /// `OFPST_AGGREGATE` / `NXST_AGGREGATE` reply.
+    AggregateReply(AggregateStats),
+    /// `OFPT_GROUP_MOD` / `NXT_GROUP_MOD`.
+    GroupMod(GroupMod),
+    /// `OFPST_GROUP_DESC` / `NXST_GROUP_DESC` request (before OF1.5 the
+    /// standard request names no group and means `OFPG_ALL`).
+    GroupDescRequest {
+        /// Group id (`OFPG_ALL` = all).
+        group_id: u32,
+    },
+    /// `OFPST_GROUP_DESC` / `NXST_GROUP_DESC` reply.
+    GroupDescReply(Vec<GroupDesc>),
+    /// `OFPST_GROUP` / `NXST_GROUP` request.
+    GroupStatsRequest {
+        /// Group id (`OFPG_ALL` = all).
+        group_id: u32,
+    },
+    /// `OFPST_GROUP` / `NXST_GROUP` reply.
+    GroupStatsReply(Vec<GroupStats>),
+    /// A known message whose body is not modelled yet (group features in
+    /// Nicira form,
+    /// `NXT_PACKET_IN2`, OF1.1/1.2 table stats, ...): the bytes after the
+    /// raw header.  Only valid with an explicit raw identity.
     Opaque(Vec<u8>),
 }
 
@@ -253,6 +292,19 @@ impl Message {
             M::FlowAge => T::FlowAge,
             M::TlvTableRequest => T::TlvTableRequest,
             M::CtFlushZone(_) => T::CtFlushZone,
+            M::FlowMod(_) => T::FlowMod,
+            M::FlowRemoved(_) => T::FlowRemoved,
+            M::PacketIn(_) => T::PacketIn,
+            M::PacketOut(_) => T::PacketOut,
+            M::FlowStatsRequest(_) => T::FlowStatsRequest,
+            M::FlowStatsReply(_) => T::FlowStatsReply,
+            M::AggregateRequest(_) => T::AggregateRequest,
+            M::AggregateReply(_) => T::AggregateReply,
+            M::GroupMod(_) => T::GroupMod,
+            M::GroupDescRequest { .. } => T::GroupDescRequest,
+            M::GroupDescReply(_) => T::GroupDescReply,
+            M::GroupStatsRequest { .. } => T::GroupStatsRequest,
+            M::GroupStatsReply(_) => T::GroupStatsReply,
             M::Opaque(_) => return None,
         })
     }
@@ -615,9 +667,67 @@ fn decode_body(v: Version, id: RawId, r: &mut Reader<'_>) -> Result<Message, Bod
             r.skip(6).ctx("ct flush zone")?;
             M::CtFlushZone(r.u16().ctx("ct flush zone")?)
         }
+        T::FlowMod => M::FlowMod(flowmsg::decode_flow_mod(v, is_nx(id), r)?),
+        T::FlowRemoved => M::FlowRemoved(flowmsg::decode_flow_removed(v, is_nx(id), r)?),
+        T::PacketIn if !is_packet_in2(id) => {
+            M::PacketIn(flowmsg::decode_packet_in(v, is_nx(id), r)?)
+        }
+        T::PacketOut => M::PacketOut(flowmsg::decode_packet_out(v, r)?),
+        T::FlowStatsRequest => M::FlowStatsRequest(flowmsg::decode_flow_stats_request(
+            v,
+            is_vendor_stats(id),
+            r,
+        )?),
+        T::AggregateRequest => M::AggregateRequest(flowmsg::decode_flow_stats_request(
+            v,
+            is_vendor_stats(id),
+            r,
+        )?),
+        T::FlowStatsReply => {
+            M::FlowStatsReply(flowmsg::decode_flow_stats(v, is_vendor_stats(id), r)?)
+        }
+        T::AggregateReply => M::AggregateReply(flowmsg::decode_aggregate(
+            !is_vendor_stats(id) && v >= Version::Of15,
+            r,
+        )?),
+        T::GroupMod if is_nx(id) || v >= Version::Of15 => {
+            M::GroupMod(group::decode_group_mod15(v, r)?)
+        }
+        T::GroupMod => M::GroupMod(group::decode_group_mod(v, r)?),
+        T::GroupDescRequest => {
+            let group_id = if is_vendor_stats(id) || v >= Version::Of15 {
+                let g = r.u32().ctx("group desc request")?;
+                r.skip(4).ctx("group desc request")?;
+                g
+            } else {
+                group::OFPG_ALL
+            };
+            M::GroupDescRequest { group_id }
+        }
+        T::GroupDescReply if is_vendor_stats(id) || v >= Version::Of15 => {
+            M::GroupDescReply(group::decode_group_descs15(v, r)?)
+        }
+        T::GroupDescReply => M::GroupDescReply(group::decode_group_descs(v, r)?),
+        T::GroupStatsRequest => {
+            let group_id = r.u32().ctx("group stats request")?;
+            r.skip(4).ctx("group stats request")?;
+            M::GroupStatsRequest { group_id }
+        }
+        T::GroupStatsReply => M::GroupStatsReply(group::decode_group_stats(
+            if is_vendor_stats(id) {
+                Version::Of13
+            } else {
+                v
+            },
+            r,
+        )?),
         _ => M::Opaque(r.take_rest().to_vec()),
     };
     Ok(m)
+}
+
+fn is_packet_in2(id: RawId) -> bool {
+    matches!(id.entry().code, RawCode::Vendor { subtype: 30, .. })
 }
 
 fn is_vendor_stats(id: RawId) -> bool {
@@ -718,6 +828,55 @@ fn encode_body(v: Version, id: RawId, m: &Message, w: &mut Writer) -> Result<(),
         M::SetControllerId(x) | M::CtFlushZone(x) => {
             w.zeros(6).u16(*x);
         }
+        M::FlowMod(fm) => flowmsg::encode_flow_mod(v, is_nx(id), fm, w),
+        M::FlowRemoved(f) => flowmsg::encode_flow_removed(v, is_nx(id), f, w),
+        M::PacketIn(p) => {
+            if is_packet_in2(id) {
+                return Err(mismatch());
+            }
+            flowmsg::encode_packet_in(v, is_nx(id), p, w)
+        }
+        M::PacketOut(p) => flowmsg::encode_packet_out(v, p, w),
+        M::FlowStatsRequest(q) | M::AggregateRequest(q) => {
+            flowmsg::encode_flow_stats_request(v, is_vendor_stats(id), q, w)
+        }
+        M::FlowStatsReply(s) => flowmsg::encode_flow_stats(v, is_vendor_stats(id), s, w),
+        M::AggregateReply(a) => {
+            flowmsg::encode_aggregate(!is_vendor_stats(id) && v >= Version::Of15, a, w)
+        }
+        M::GroupMod(g) => {
+            if is_nx(id) || v >= Version::Of15 {
+                group::encode_group_mod15(g, w)
+            } else {
+                group::encode_group_mod(g, w)
+            }
+        }
+        M::GroupDescRequest { group_id } => {
+            if is_vendor_stats(id) || v >= Version::Of15 {
+                w.u32(*group_id).zeros(4);
+            } else if *group_id != group::OFPG_ALL {
+                return Err(mismatch());
+            }
+        }
+        M::GroupDescReply(d) => {
+            if is_vendor_stats(id) || v >= Version::Of15 {
+                group::encode_group_descs15(d, w)
+            } else {
+                group::encode_group_descs(d, w)
+            }
+        }
+        M::GroupStatsRequest { group_id } => {
+            w.u32(*group_id).zeros(4);
+        }
+        M::GroupStatsReply(s) => group::encode_group_stats(
+            if is_vendor_stats(id) {
+                Version::Of13
+            } else {
+                v
+            },
+            s,
+            w,
+        ),
     }
     Ok(())
 }

@@ -44,12 +44,12 @@ fn stored_reference_messages_reencode_identically() {
 
 #[test]
 fn opaque_messages_are_kept() {
-    // An OF1.3 flow_mod (not modelled yet) survives decode -> encode.
-    let mut fm = vec![4u8, 14, 0, 56, 0, 0, 0, 7];
-    fm.extend((0..48).map(|i| i as u8));
+    // An NXT_PACKET_IN2 (not modelled yet) survives decode -> encode.
+    let mut fm = vec![4u8, 4, 0, 48, 0, 0, 0, 7, 0, 0, 0x23, 0x20, 0, 0, 0, 30];
+    fm.extend((0..32).map(|i| i as u8));
     let m = OfpMsg::decode(&fm).unwrap();
     assert!(matches!(m.body, Message::Opaque(_)));
-    assert_eq!(m.raw.unwrap().entry().name, "OFPT_FLOW_MOD");
+    assert_eq!(m.raw.unwrap().entry().name, "NXT_PACKET_IN2");
     assert_eq!(m.encode().unwrap(), fm);
 }
 

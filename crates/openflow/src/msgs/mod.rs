@@ -12,6 +12,8 @@
 
 pub mod bundle;
 pub mod config;
+pub mod flow;
+pub mod group;
 pub mod hello;
 pub mod meter;
 pub mod ofp_error;

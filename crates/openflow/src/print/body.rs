@@ -452,6 +452,77 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr
         M::CtFlushZone(z) => {
             let _ = write!(s, " zone_id={z}");
         }
+        M::FlowMod(fm) => {
+            let nx = matches!(
+                m.raw.map(|id| id.entry().code),
+                Some(crate::raw::RawCode::Vendor { .. })
+            );
+            super::flow::format_flow_mod(v, nx, fm, s);
+        }
+        M::FlowRemoved(fr) => {
+            let nx = matches!(
+                m.raw.map(|id| id.entry().code),
+                Some(crate::raw::RawCode::Vendor { .. })
+            );
+            // NXT_FLOW_REMOVED sends the table plus one (0 = unknown).
+            let table = if nx {
+                fr.table_id.checked_sub(1)
+            } else if v == Version::Of10 {
+                None
+            } else {
+                Some(fr.table_id)
+            };
+            super::flow::format_flow_removed(fr, table, s);
+        }
+        M::FlowStatsRequest(q) | M::AggregateRequest(q) => {
+            super::flow::format_flow_stats_request(q, s)
+        }
+        M::FlowStatsReply(e) => {
+            let nx = matches!(
+                m.raw.map(|id| id.entry().code),
+                Some(crate::raw::RawCode::VendorStats { .. })
+            );
+            super::flow::format_flow_stats(v, nx, e, s);
+        }
+        M::AggregateReply(a) => super::flow::format_aggregate(a, s),
+        M::GroupMod(g) => {
+            let v15 = v >= Version::Of15
+                || matches!(
+                    m.raw.map(|id| id.entry().code),
+                    Some(crate::raw::RawCode::Vendor { .. })
+                );
+            super::flow::format_group_mod(g, v15, s)
+        }
+        M::GroupDescRequest { group_id } => {
+            let _ = write!(s, " group_id={}", super::flow::group_to_string(*group_id));
+        }
+        M::GroupDescReply(d) => {
+            let v15 = v >= Version::Of15
+                || matches!(
+                    m.raw.map(|id| id.entry().code),
+                    Some(crate::raw::RawCode::VendorStats { .. })
+                );
+            super::flow::format_group_descs(d, v15, s)
+        }
+        M::GroupStatsRequest { group_id } => {
+            let _ = write!(s, " group_id={}", super::flow::group_to_string(*group_id));
+        }
+        M::GroupStatsReply(g) => {
+            // NXST_GROUP uses the OpenFlow 1.3 layout, with durations.
+            let nx = matches!(
+                m.raw.map(|id| id.entry().code),
+                Some(crate::raw::RawCode::VendorStats { .. })
+            );
+            super::flow::format_group_stats(g, nx || v >= Version::Of13, s)
+        }
+        M::PacketIn(pi) => {
+            let nx = matches!(
+                m.raw.map(|id| id.entry().code),
+                Some(crate::raw::RawCode::Vendor { .. })
+            );
+            super::flow::format_packet_in(pi, nx || v >= Version::Of13, s);
+        }
+        M::PacketOut(po) => super::flow::format_packet_out(po, s),
         M::Opaque(body) => {
             if !body.is_empty() {
                 s.push('\n');

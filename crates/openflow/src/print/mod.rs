@@ -12,9 +12,12 @@
 //! line, again with a hex dump.
 //!
 //! Messages whose bodies are still opaque print a hex dump of the body;
-//! their OVS-format printers arrive with their codecs.
+//! their OVS-format printers arrive with their codecs.  The flow-carrying
+//! messages are printed by [`flow`] (packet data is not dissected: see
+//! [`flow::PACKET_PLACEHOLDER`]).
 
 mod body;
+pub mod flow;
 mod names;
 
 pub use names::{format_duration, port_to_string};

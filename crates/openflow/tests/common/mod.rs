@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod flow_samples;
+
 use openflow::msgs::bundle::{BundleAdd, BundleCtrl};
 use openflow::msgs::config::{
     AsyncConfig, AsyncProp, Role, RoleMsg, RoleStatus, SwitchConfig, SwitchFeatures, TableMod,
