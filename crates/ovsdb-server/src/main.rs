@@ -163,7 +163,10 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
             ctx: Arc::new(stream::Context::new(dirs.rundir.clone())),
         };
         let core_task = tokio::spawn(core.run(event_rx, wake.clone()));
-        tokio::spawn(net::run_remotes(remote_rx, shared.clone()));
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(net::run_remotes(remote_rx, shared.clone(), ready_tx));
+        // Listening before saying ready: `ovsdb-server --detach && ovs-vsctl ...` must work.
+        let _ = tokio::time::timeout(Duration::from_secs(30), ready_rx).await;
 
         detach::notify_ready(stage, &opts.detach);
 

@@ -57,9 +57,19 @@ impl Shared {
 
 /// Keeps the listeners and connections for the remotes in `rx` running. When the SSL files
 /// change, every `ssl:`/`pssl:` remote is restarted with the new ones.
-pub async fn run_remotes(mut rx: watch::Receiver<Resolved>, mut shared: Shared) {
+///
+/// `ready` fires once every remote of the first set has had its first attempt (passive remotes
+/// bound, or failed once and retrying), so `--detach` can return only when the server really
+/// accepts connections.
+pub async fn run_remotes(
+    mut rx: watch::Receiver<Resolved>,
+    mut shared: Shared,
+    ready: tokio::sync::oneshot::Sender<()>,
+) {
     let mut running: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let mut ready = Some(ready);
     loop {
+        let mut first_attempts = Vec::new();
         let Resolved {
             remotes: wanted,
             tls,
@@ -84,8 +94,16 @@ pub async fn run_remotes(mut rx: watch::Receiver<Resolved>, mut shared: Shared) 
             }
             let shared = shared.clone();
             let target = remote.target.clone();
-            let task = tokio::spawn(async move { run_remote(remote, shared).await });
+            let (tried_tx, tried_rx) = tokio::sync::oneshot::channel();
+            first_attempts.push(tried_rx);
+            let task = tokio::spawn(async move { run_remote(remote, shared, tried_tx).await });
             running.insert(target, task);
+        }
+        if let Some(ready) = ready.take() {
+            for attempt in first_attempts {
+                let _ = attempt.await;
+            }
+            let _ = ready.send(());
         }
         if rx.changed().await.is_err() {
             break;
@@ -93,7 +111,7 @@ pub async fn run_remotes(mut rx: watch::Receiver<Resolved>, mut shared: Shared) 
     }
 }
 
-async fn run_remote(remote: Remote, shared: Shared) {
+async fn run_remote(remote: Remote, shared: Shared, tried: tokio::sync::oneshot::Sender<()>) {
     let addr = match Address::parse(&remote.target, Some(stream::OVSDB_PORT)) {
         Ok(a) => a,
         Err(e) => {
@@ -111,16 +129,28 @@ async fn run_remote(remote: Remote, shared: Shared) {
         _ => DEFAULT_PROBE_MS,
     };
     if addr.is_passive() {
-        run_listener(addr, remote.target, probe, shared).await
+        run_listener(addr, remote.target, probe, shared, tried).await
     } else {
+        let _ = tried.send(());
         run_active(addr, remote, probe, shared).await
     }
 }
 
-async fn run_listener(addr: Address, target: String, probe: u64, shared: Shared) {
+async fn run_listener(
+    addr: Address,
+    target: String,
+    probe: u64,
+    shared: Shared,
+    tried: tokio::sync::oneshot::Sender<()>,
+) {
     let mut backoff = Duration::from_secs(1);
+    let mut tried = Some(tried);
     let mut listener = loop {
-        match stream::listen(&addr, &shared.ctx).await {
+        let attempt = stream::listen(&addr, &shared.ctx).await;
+        if let Some(t) = tried.take() {
+            let _ = t.send(());
+        }
+        match attempt {
             Ok(l) => break l,
             Err(e) => {
                 log(
