@@ -18,25 +18,36 @@
 //!   their per-version body codecs.
 //! * [`message`]: the [`Message`] enum and [`OfpMsg`] (version, xid, raw
 //!   identity, stats flags, body) with `decode` / `encode`.
-//! * [`print`]: Open vSwitch's `ofp-print` text format.
+//! * [`print`](mod@print): Open vSwitch's `ofp-print` text format, with actions
+//!   decoded and printed by the `ofp-actions` crate and packet data
+//!   dissected by the `flow` crate.
+//! * [`protocol`]: the nine flow-table protocols `ovs-ofctl` distinguishes
+//!   (table-id variants included), their names, `-O`/`-F` parsing and the
+//!   choice among them.
+//! * [`flow_text`]: the `ovs-ofctl` flow_mod syntax (`add-flow`,
+//!   `mod-flows`, `del-flows`) with usable-protocol computation and
+//!   encoding for a chosen protocol.
 //!
 //! The crate is pure: no I/O, no clocks, no globals.  Decoding never panics;
 //! malformed input yields a [`DecodeError`] that maps onto the OpenFlow error
 //! OVS would report.  The flow-carrying messages (flow_mod, flow_removed,
 //! packet_in, packet_out, flow/aggregate/group statistics, group_mod) carry
 //! a [`flow::Match`] and keep their action/instruction lists as raw bytes
-//! ([`msgs::flow::RawActions`]) for the `ofp-actions` crate to interpret.
+//! ([`msgs::flow::RawActions`]); the printer and [`flow_text`] interpret
+//! them with the `ofp-actions` crate.
 //! Bodies of messages not modelled yet (OF1.5 and Nicira group messages,
 //! `NXT_PACKET_IN2`, ...) are identified and carried as opaque bytes, so
 //! decode -> encode is lossless for every message.
 
 pub mod error;
+pub mod flow_text;
 pub mod header;
 pub mod message;
 pub mod msgs;
 pub mod octets;
 pub mod ofmatch;
 pub mod print;
+pub mod protocol;
 pub mod raw;
 
 pub use error::{ErrorWire, OfpErr};

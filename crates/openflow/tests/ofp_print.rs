@@ -1,6 +1,9 @@
 //! Differential test of the printer against Debian's `ovs-ofctl
 //! ofp-print`: `tests/data/ofp-print.txt` holds, per case, the message hex
-//! and what the reference printed (regenerate with `tests/data/regen.sh`).
+//! and what the reference printed (regenerate with `tests/data/regen.sh`);
+//! `tests/data/ofp-print-actions.txt` does the same for flow_mods with
+//! actions and instructions in several protocols and for packet_in /
+//! packet_out with packet dissection (`tests/data/regen-actions.sh`).
 //! This test needs no Open vSwitch.
 
 mod common;
@@ -13,8 +16,7 @@ struct Case {
     expected: String,
 }
 
-fn cases() -> Vec<Case> {
-    let text = include_str!("data/ofp-print.txt");
+fn cases(text: &str) -> Vec<Case> {
     let mut out = Vec::new();
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
@@ -42,10 +44,18 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn matches_reference_ofp_print() {
-    let cases = cases();
-    assert!(cases.len() >= 40, "only {} cases", cases.len());
+    check(&cases(include_str!("data/ofp-print.txt")), 40);
+}
+
+#[test]
+fn actions_and_packets_match_reference_ofp_print() {
+    check(&cases(include_str!("data/ofp-print-actions.txt")), 80);
+}
+
+fn check(cases: &[Case], min: usize) {
+    assert!(cases.len() >= min, "only {} cases", cases.len());
     let mut failures = Vec::new();
-    for c in &cases {
+    for c in cases {
         let bytes = common::unhex(&c.hex).unwrap_or_else(|| panic!("{}: bad hex", c.name));
         let got = ofp_to_string(&bytes);
         if got != c.expected {

@@ -18,7 +18,7 @@ use crate::{OfpErr, Version};
 use std::fmt::Write as _;
 
 /// Prints `m` (decoded from `buf`) into `s`.
-pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr> {
+pub(super) fn print(m: &OfpMsg, buf: &[u8], verbosity: i32, s: &mut String) -> Result<(), OfpErr> {
     use Message as M;
     let v = m.version;
     match &m.body {
@@ -457,7 +457,7 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr
                 m.raw.map(|id| id.entry().code),
                 Some(crate::raw::RawCode::Vendor { .. })
             );
-            super::flow::format_flow_mod(v, nx, fm, s);
+            super::flow::format_flow_mod(v, nx, fm, s)?;
         }
         M::FlowRemoved(fr) => {
             let nx = matches!(
@@ -482,7 +482,7 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr
                 m.raw.map(|id| id.entry().code),
                 Some(crate::raw::RawCode::VendorStats { .. })
             );
-            super::flow::format_flow_stats(v, nx, e, s);
+            super::flow::format_flow_stats(v, nx, e, s)?;
         }
         M::AggregateReply(a) => super::flow::format_aggregate(a, s),
         M::GroupMod(g) => {
@@ -491,7 +491,7 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr
                     m.raw.map(|id| id.entry().code),
                     Some(crate::raw::RawCode::Vendor { .. })
                 );
-            super::flow::format_group_mod(g, v15, s)
+            super::flow::format_group_mod(g, v15, s)?
         }
         M::GroupDescRequest { group_id } => {
             let _ = write!(s, " group_id={}", super::flow::group_to_string(*group_id));
@@ -502,7 +502,7 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr
                     m.raw.map(|id| id.entry().code),
                     Some(crate::raw::RawCode::VendorStats { .. })
                 );
-            super::flow::format_group_descs(d, v15, s)
+            super::flow::format_group_descs(d, v15, s)?
         }
         M::GroupStatsRequest { group_id } => {
             let _ = write!(s, " group_id={}", super::flow::group_to_string(*group_id));
@@ -520,9 +520,9 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], s: &mut String) -> Result<(), OfpErr
                 m.raw.map(|id| id.entry().code),
                 Some(crate::raw::RawCode::Vendor { .. })
             );
-            super::flow::format_packet_in(pi, nx || v >= Version::Of13, s);
+            super::flow::format_packet_in(pi, nx || v >= Version::Of13, verbosity, s);
         }
-        M::PacketOut(po) => super::flow::format_packet_out(po, s),
+        M::PacketOut(po) => super::flow::format_packet_out(po, verbosity, s)?,
         M::Opaque(body) => {
             if !body.is_empty() {
                 s.push('\n');

@@ -1,18 +1,16 @@
 //! `ofp-print` text of the flow-carrying messages: flow_mod,
 //! flow_removed, flow/aggregate statistics, group_mod and group
-//! description/statistics, packet_in and packet_out.  OVS follows the
-//! packet_in/packet_out line with a dissection of the packet data (the
-//! flow extracted from it), which needs a packet parser: this crate prints
-//! [`PACKET_PLACEHOLDER`] there instead.
+//! description/statistics, packet_in and packet_out.
 //!
 //! The match is printed by the `flow` crate's [`flow::format_match`]; the
 //! surrounding layout (command, `table:`, `cookie:`, `idle:`, `hard:`,
 //! `importance:`, `pri:`, `buf:`, `out_port:`, flag words, then
-//! `actions=`) is Open vSwitch's.  Action lists are the `ofp-actions`
-//! crate's business: [`format_actions`] prints only what needs no action
-//! decoder (an empty list is `drop`; plain `output:N` lists), and otherwise
-//! leaves the marked placeholder [`ACTIONS_PLACEHOLDER`] that the actions
-//! crate will replace.
+//! `actions=`) is Open vSwitch's.  Action and instruction lists are decoded
+//! by the `ofp-actions` crate for the message's version and printed in
+//! OVS's canonical text ([`format_actions`]); a list that does not decode
+//! makes the whole message a decode error, as in OVS.  packet_in and
+//! packet_out data is dissected the way OVS does ([`packet_to_string`]):
+//! the flow extracted from the frame plus its layer-4 checksum.
 
 use crate::header::Version;
 use crate::msgs::flow::{
@@ -21,10 +19,8 @@ use crate::msgs::flow::{
 };
 use crate::msgs::group::{Bucket, GroupDesc, GroupMod, GroupStats};
 use crate::msgs::ofpp;
+use crate::OfpErr;
 use std::fmt::Write as _;
-
-/// Printed in place of action lists that need the `ofp-actions` crate.
-pub const ACTIONS_PLACEHOLDER: &str = "***actions not decoded***";
 
 /// OVS's `match_format` with a priority: `priority=N,` first unless it is
 /// the default, then the match, without a trailing comma.
@@ -39,68 +35,27 @@ pub fn format_match_with_priority(m: &flow::Match, priority: u16) -> String {
     }
 }
 
-/// Outputs of a plain action list: OpenFlow 1.0 `OFPAT_OUTPUT` (8 bytes,
-/// 16-bit port) or OpenFlow 1.1+ (16 bytes, 32-bit port).
-fn plain_outputs(v: Version, b: &[u8]) -> Option<Vec<u32>> {
-    let (len, wide) = if v == Version::Of10 {
-        (8, false)
+/// The text after `actions=` for an action list (`instructions`: an
+/// OpenFlow 1.1+ instruction list, as in flow_mods and flow statistics):
+/// decoded by the `ofp-actions` crate for the list's version and printed in
+/// OVS's canonical form (`drop` for an empty list).  A list that does not
+/// decode yields the OpenFlow error OVS reports for it.
+pub fn format_actions(a: &RawActions, instructions: bool) -> Result<String, OfpErr> {
+    let v = ofp_actions::Version::from_wire(a.version as u8).ok_or(OfpErr::OFPBRC_BAD_VERSION)?;
+    let decoded = if instructions {
+        ofp_actions::decode_instructions(&a.bytes, v)
     } else {
-        (16, true)
+        ofp_actions::decode_actions(&a.bytes, v)
     };
-    if b.len() % len != 0 {
-        return None;
-    }
-    b.chunks(len)
-        .map(|a| {
-            let ty = u16::from_be_bytes([*a.first()?, *a.get(1)?]);
-            let alen = usize::from(u16::from_be_bytes([*a.get(2)?, *a.get(3)?]));
-            if ty != 0 || alen != len {
-                return None;
-            }
-            let port = if wide {
-                u32::from_be_bytes([*a.get(4)?, *a.get(5)?, *a.get(6)?, *a.get(7)?])
-            } else {
-                crate::msgs::port_from_of10(u16::from_be_bytes([*a.get(4)?, *a.get(5)?]))
-            };
-            (port < ofpp::MAX).then_some(port)
-        })
-        .collect()
-}
-
-/// The text after `actions=` for an action list (`instructions` for
-/// OpenFlow 1.1+ flow_mods).
-pub fn format_actions(a: &RawActions, instructions: bool) -> String {
-    if a.bytes.is_empty() {
-        return "drop".into();
-    }
-    let v = a.version;
-    let list = if instructions {
-        // A single OFPIT_APPLY_ACTIONS instruction.
-        let b = &a.bytes;
-        let ty = b.get(..2).map(|x| u16::from_be_bytes([x[0], x[1]]));
-        let len = b
-            .get(2..4)
-            .map(|x| usize::from(u16::from_be_bytes([x[0], x[1]])));
-        match (ty, len) {
-            (Some(4), Some(l)) if l == b.len() && l >= 8 => b.get(8..),
-            _ => None,
-        }
-    } else {
-        Some(&a.bytes[..])
-    };
-    match list.and_then(|l| plain_outputs(v, l)) {
-        Some(ports) if !ports.is_empty() => ports
-            .iter()
-            .map(|p| format!("output:{p}"))
-            .collect::<Vec<_>>()
-            .join(","),
-        _ => ACTIONS_PLACEHOLDER.into(),
+    match decoded {
+        Ok(acts) => Ok(ofp_actions::format_actions(&acts, None)),
+        Err(e) => Err(OfpErr::from_name(e.code).unwrap_or(OfpErr::OFPBAC_BAD_TYPE)),
     }
 }
 
 /// The body text of a flow_mod (after the header line), starting with a
 /// space.
-pub fn format_flow_mod(v: Version, nx: bool, fm: &FlowMod, s: &mut String) {
+pub fn format_flow_mod(v: Version, nx: bool, fm: &FlowMod, s: &mut String) -> Result<(), OfpErr> {
     s.push(' ');
     match fm.command {
         fmc::ADD => s.push_str("ADD"),
@@ -174,7 +129,8 @@ pub fn format_flow_mod(v: Version, nx: bool, fm: &FlowMod, s: &mut String) {
         }
     }
     s.push_str("actions=");
-    s.push_str(&format_actions(&fm.actions, v != Version::Of10 && !nx));
+    s.push_str(&format_actions(&fm.actions, v != Version::Of10 && !nx)?);
+    Ok(())
 }
 
 /// OVS's duration: seconds, then `.mmm` when the nanoseconds are whole
@@ -239,7 +195,12 @@ pub fn format_flow_stats_request(q: &FlowStatsRequest, s: &mut String) {
 
 /// Body text of a flow statistics reply (`nx`: NXST_FLOW, whose ages are
 /// sent plus one).
-pub fn format_flow_stats(v: Version, nx: bool, entries: &[FlowStats], s: &mut String) {
+pub fn format_flow_stats(
+    v: Version,
+    nx: bool,
+    entries: &[FlowStats],
+    s: &mut String,
+) -> Result<(), OfpErr> {
     for fs in entries {
         let _ = write!(
             s,
@@ -282,8 +243,9 @@ pub fn format_flow_stats(v: Version, nx: bool, entries: &[FlowStats], s: &mut St
             s.push(' ');
         }
         s.push_str("actions=");
-        s.push_str(&format_actions(&fs.actions, v != Version::Of10 && !nx));
+        s.push_str(&format_actions(&fs.actions, v != Version::Of10 && !nx)?);
     }
+    Ok(())
 }
 
 /// Body text of an aggregate statistics reply.
@@ -314,7 +276,13 @@ fn group_type_name(t: u8) -> String {
     }
 }
 
-fn format_group(id: u32, ty: Option<u8>, buckets: &[Bucket], v15: bool, s: &mut String) {
+fn format_group(
+    id: u32,
+    ty: Option<u8>,
+    buckets: &[Bucket],
+    v15: bool,
+    s: &mut String,
+) -> Result<(), OfpErr> {
     let _ = write!(s, "group_id={id}");
     if let Some(ty) = ty {
         let _ = write!(s, ",type={}", group_type_name(ty));
@@ -335,13 +303,14 @@ fn format_group(id: u32, ty: Option<u8>, buckets: &[Bucket], v15: bool, s: &mut 
             let _ = write!(s, "watch_group:{},", b.watch_group);
         }
         s.push_str("actions=");
-        s.push_str(&format_actions(&b.actions, false));
+        s.push_str(&format_actions(&b.actions, false)?);
     }
+    Ok(())
 }
 
 /// Body text of a group_mod (`v15`: OpenFlow 1.5 / Nicira form, with
 /// bucket ids).
-pub fn format_group_mod(g: &GroupMod, v15: bool, s: &mut String) {
+pub fn format_group_mod(g: &GroupMod, v15: bool, s: &mut String) -> Result<(), OfpErr> {
     s.push_str("\n ");
     match g.command {
         0 => s.push_str("ADD"),
@@ -367,15 +336,16 @@ pub fn format_group_mod(g: &GroupMod, v15: bool, s: &mut String) {
         let _ = write!(s, "command_bucket_id:{id},");
     }
     let ty = (!bucket_cmd).then_some(g.group_type);
-    format_group(g.group_id, ty, &g.buckets, v15, s);
+    format_group(g.group_id, ty, &g.buckets, v15, s)
 }
 
 /// Body text of a group description reply.
-pub fn format_group_descs(descs: &[GroupDesc], v15: bool, s: &mut String) {
+pub fn format_group_descs(descs: &[GroupDesc], v15: bool, s: &mut String) -> Result<(), OfpErr> {
     for d in descs {
         s.push_str("\n ");
-        format_group(d.group_id, Some(d.group_type), &d.buckets, v15, s);
+        format_group(d.group_id, Some(d.group_type), &d.buckets, v15, s)?;
     }
+    Ok(())
 }
 
 /// Body text of a group statistics reply (`with_duration`: OF1.3+).
@@ -404,10 +374,46 @@ pub fn format_group_stats(stats: &[GroupStats], with_duration: bool, s: &mut Str
     }
 }
 
-/// Printed in place of the dissection of packet data (OVS prints the flow
-/// extracted from the packet there), which needs a packet parser this
-/// crate does not have; a higher layer can replace it.
-pub const PACKET_PLACEHOLDER: &str = "***packet data not dissected***";
+/// OVS's dissection of packet data in packet_in/packet_out text: the
+/// flow extracted from the frame (no metadata; in OVS's packet-flow form,
+/// see [`flow::format_packet_flow`]) followed by the layer-4 checksum when
+/// the layer-4 header is present (`tcp_csum:`, `udp_csum:`, `sctp_csum:`,
+/// `icmp_csum:`, `icmp6_csum:`, in lower-case hex).
+pub fn packet_to_string(data: &[u8]) -> String {
+    let mut f = flow::Flow::default();
+    let layers = flow::extract_with_layers(data, &flow::Metadata::default(), 2, &mut f);
+    let mut s = flow::format_packet_flow(&f, None);
+    let Some(l4) = layers.l4.map(usize::from) else {
+        return s;
+    };
+    let end = data.len().saturating_sub(usize::from(layers.l2_pad));
+    let l4_data = data.get(l4..end).unwrap_or(&[]);
+    let be16 = |o: usize| {
+        l4_data
+            .get(o..o + 2)
+            .map(|b| u32::from(u16::from_be_bytes([b[0], b[1]])))
+    };
+    let (name, min, value) = match f.get(flow::FieldId::NwProto) {
+        6 => ("tcp_csum", 20, be16(16)),
+        17 => ("udp_csum", 8, be16(6)),
+        132 => (
+            "sctp_csum",
+            12,
+            l4_data
+                .get(8..12)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+        ),
+        1 => ("icmp_csum", 8, be16(2)),
+        58 => ("icmp6_csum", 4, be16(2)),
+        _ => return s,
+    };
+    if l4_data.len() >= min {
+        if let Some(v) = value {
+            let _ = write!(s, " {name}:{v:x}");
+        }
+    }
+    s
+}
 
 fn packet_in_reason(r: u8) -> String {
     match r {
@@ -423,8 +429,8 @@ fn packet_in_reason(r: u8) -> String {
 
 /// Body text of a packet_in (`has_cookie`: the encoding carries a cookie,
 /// i.e. NXM or OF1.3+).  Packet data is represented by
-/// [`PACKET_PLACEHOLDER`] on a second line.
-pub fn format_packet_in(pi: &PacketIn, has_cookie: bool, s: &mut String) {
+/// its dissection ([`packet_to_string`]) on a second line.
+pub fn format_packet_in(pi: &PacketIn, has_cookie: bool, verbosity: i32, s: &mut String) {
     if pi.table_id != 0 {
         let _ = write!(s, " table_id={}", pi.table_id);
     }
@@ -451,25 +457,36 @@ pub fn format_packet_in(pi: &PacketIn, has_cookie: bool, s: &mut String) {
         }
     }
     s.push('\n');
-    if !pi.data.is_empty() {
-        s.push_str(PACKET_PLACEHOLDER);
+    push_packet(&pi.data, verbosity, s);
+}
+
+/// The dissection (verbosity 1+) and hex dump (verbosity 3+) of packet
+/// data, each ending in a newline.
+fn push_packet(data: &[u8], verbosity: i32, s: &mut String) {
+    if verbosity > 0 {
+        s.push_str(&packet_to_string(data));
+        s.push('\n');
+    }
+    if verbosity > 2 {
+        s.push_str(&super::hex_dump_plain(data));
     }
 }
 
 /// Body text of a packet_out.  Packet data is represented by
-/// [`PACKET_PLACEHOLDER`] on a second line.
-pub fn format_packet_out(po: &PacketOut, s: &mut String) {
+/// its dissection ([`packet_to_string`]) on a second line.
+pub fn format_packet_out(po: &PacketOut, verbosity: i32, s: &mut String) -> Result<(), OfpErr> {
     s.push(' ');
     s.push_str(&flow::format_match(&po.match_, None));
     s.push_str(" actions=");
-    s.push_str(&format_actions(&po.actions, false));
+    s.push_str(&format_actions(&po.actions, false)?);
     if po.buffer_id == NO_BUFFER {
         let _ = write!(s, " data_len={}", po.data.len());
         if !po.data.is_empty() {
             s.push('\n');
-            s.push_str(PACKET_PLACEHOLDER);
+            push_packet(&po.data, verbosity, s);
         }
     } else {
         let _ = write!(s, " buffer=0x{:08x}", po.buffer_id);
     }
+    Ok(())
 }

@@ -6,15 +6,15 @@
 //! dump; a message that cannot be identified (or whose length is wrong)
 //! prints `***decode error: NAME***` and a hex dump; otherwise a header line
 //! `NAME (OF1.x) (xid=0x..):` is followed by the body's own text, which is
-//! produced by [`body`] from the decoded [`OfpMsg`].  Body printers that
+//! produced by `body` from the decoded [`OfpMsg`].  Body printers that
 //! find something OVS would reject (e.g. a bundled message whose xid
 //! differs) return the OpenFlow error, which is printed after the header
 //! line, again with a hex dump.
 //!
 //! Messages whose bodies are still opaque print a hex dump of the body;
 //! their OVS-format printers arrive with their codecs.  The flow-carrying
-//! messages are printed by [`flow`] (packet data is not dissected: see
-//! [`flow::PACKET_PLACEHOLDER`]).
+//! messages are printed by [`flow`], with their actions decoded by the
+//! `ofp-actions` crate and packet data dissected with the `flow` crate's `extract`.
 
 mod body;
 pub mod flow;
@@ -30,6 +30,15 @@ use crate::{OfpErr, Version};
 /// Formats `buf` like `ovs-ofctl ofp-print` (verbosity 2).  Every line
 /// ends in `\n`.
 pub fn ofp_to_string(buf: &[u8]) -> String {
+    ofp_to_string_verbosity(buf, 2)
+}
+
+/// Formats `buf` like `ovs-ofctl ofp-print HEX VERBOSITY`: as
+/// [`ofp_to_string`], except that packet data in packet_in/packet_out is
+/// not dissected at verbosity 0 (or less) and is also hex-dumped from
+/// verbosity 3, and that from verbosity 5 a decoded message is followed by
+/// a hex dump of the whole message.
+pub fn ofp_to_string_verbosity(buf: &[u8], verbosity: i32) -> String {
     let mut s = String::new();
     if buf.is_empty() {
         s.push_str("OpenFlow message is empty\n");
@@ -93,10 +102,16 @@ pub fn ofp_to_string(buf: &[u8]) -> String {
                 s.push_str(&header_line(id, m.version, m.xid, m.stats_flags));
             }
             let mut b = String::new();
-            match body::print(&m, buf, &mut b) {
+            match body::print(&m, buf, verbosity, &mut b) {
                 Ok(()) => {
                     s.push_str(&b);
                     s.push('\n');
+                    if verbosity >= 5 {
+                        while s.ends_with("\n\n") {
+                            s.pop();
+                        }
+                        s.push_str(&hex_dump(buf, 0));
+                    }
                 }
                 Err(err) => {
                     s.push(' ');
@@ -171,10 +186,28 @@ pub fn hex_dump(buf: &[u8], start_offset: usize) -> String {
     s
 }
 
+/// OVS's hex dump without the ASCII column (used for packet data at high
+/// verbosity): 16 bytes per line, a `-` after the eighth, no trailing
+/// space.
+pub fn hex_dump_plain(buf: &[u8]) -> String {
+    let mut s = String::new();
+    for (n, chunk) in buf.chunks(16).enumerate() {
+        s.push_str(&format!("{:08x}  ", n * 16));
+        for (i, b) in chunk.iter().enumerate() {
+            s.push_str(&format!("{b:02x}{}", if i == 7 { '-' } else { ' ' }));
+        }
+        if s.ends_with(' ') {
+            s.pop();
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// The OpenFlow error that printing `m` would report, if any (exposed for
 /// tests of the bundle and role checks).
 pub fn body_error(m: &OfpMsg, buf: &[u8]) -> Option<OfpErr> {
-    body::print(m, buf, &mut String::new()).err()
+    body::print(m, buf, 2, &mut String::new()).err()
 }
 
 #[cfg(test)]

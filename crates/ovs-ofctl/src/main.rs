@@ -1,0 +1,219 @@
+//! `ovs-ofctl`: administration of OpenFlow switches, a drop-in for Open vSwitch's tool.
+//!
+//! The command line is parsed the way OVS parses it (glibc `getopt_long` through the
+//! `getopt` crate, options and operands permuted), then the first operand names a command
+//! looked up in [`commands::COMMANDS`], a table of name, argument counts and handler, exactly
+//! like OVS's command table: argument-count errors, unknown commands and a missing command are
+//! reported with OVS's wording, and every fatal error is printed as `ovs-ofctl: MESSAGE` on
+//! standard error with exit status 1.
+//!
+//! What the options mean for the commands lives in [`Context`]: the OpenFlow versions
+//! (`-O`) and flow formats (`-F`) combine, as in OVS, into the set of allowed protocols, which
+//! is checked for consistency before any command runs.
+//!
+//! Implemented so far are the offline commands (`parse-flow`, `parse-flows`, `ofp-print`,
+//! see [`offline`]); the commands that talk to a switch are listed in the table (so usage
+//! errors match) and report that they are not available yet. They will get a connection
+//! layer (`stream` + `openflow` framing) and slot into the same table.
+
+mod commands;
+mod offline;
+
+use getopt::{HasArg, Opt, Ordering};
+use openflow::protocol::{parse_versions, version_name, ProtocolSet};
+use openflow::Version;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+const PROGRAM: &str = "ovs-ofctl";
+const VERSION_TEXT: &str = "ovs-ofctl (Open vSwitch) 3.1.0\nOpenFlow versions 0x1:0x6\n";
+
+/// A fatal error: the message printed after `ovs-ofctl: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal(pub String);
+
+impl<T: std::fmt::Display> From<T> for Fatal {
+    fn from(e: T) -> Fatal {
+        Fatal(e.to_string())
+    }
+}
+
+/// Settings from the command line that commands consult.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Protocols allowed by `-O` and `-F` together.
+    pub allowed: ProtocolSet,
+    /// `--strict`.
+    pub strict: bool,
+    /// `--names` (`Some(true)`), `--no-names` (`Some(false)`), or the default.
+    pub names: Option<bool>,
+    /// ofp-print verbosity (`-m` raises it).
+    pub verbosity: u32,
+}
+
+const OPTIONS: &[Opt] = &[
+    Opt::new("timeout", Some('t'), HasArg::Required),
+    Opt::new("strict", None, HasArg::No),
+    Opt::new("readd", None, HasArg::No),
+    Opt::new("flow-format", Some('F'), HasArg::Required),
+    Opt::new("packet-in-format", Some('P'), HasArg::Required),
+    Opt::new("more", Some('m'), HasArg::No),
+    Opt::new("timestamp", None, HasArg::No),
+    Opt::new("sort", None, HasArg::Optional),
+    Opt::new("rsort", None, HasArg::Optional),
+    Opt::new("names", None, HasArg::No),
+    Opt::new("no-names", None, HasArg::No),
+    Opt::new("no-stats", None, HasArg::No),
+    Opt::new("unixctl", None, HasArg::Required),
+    Opt::new("help", Some('h'), HasArg::No),
+    Opt::new("option", None, HasArg::No),
+    Opt::new("bundle", None, HasArg::No),
+    Opt::new("color", None, HasArg::Optional),
+    Opt::new("may-create", None, HasArg::No),
+    Opt::new("read-only", None, HasArg::No),
+    Opt::new("detach", None, HasArg::No),
+    Opt::new("no-chdir", None, HasArg::No),
+    Opt::new("no-self-confinement", None, HasArg::No),
+    Opt::new("pidfile", None, HasArg::Optional),
+    Opt::new("overwrite-pidfile", None, HasArg::No),
+    Opt::new("monitor", None, HasArg::No),
+    Opt::new("user", None, HasArg::Required),
+    Opt::new("verbose", Some('v'), HasArg::Optional),
+    Opt::new("log-file", None, HasArg::Optional),
+    Opt::new("syslog-method", None, HasArg::Required),
+    Opt::new("syslog-target", None, HasArg::Required),
+    Opt::new("version", Some('V'), HasArg::No),
+    Opt::new("protocols", Some('O'), HasArg::Required),
+    Opt::new("private-key", Some('p'), HasArg::Required),
+    Opt::new("certificate", Some('c'), HasArg::Required),
+    Opt::new("ca-cert", Some('C'), HasArg::Required),
+    Opt::new("peer-ca-cert", None, HasArg::Required),
+    Opt::new("bootstrap-ca-cert", None, HasArg::Required),
+    Opt::new("ssl-protocols", None, HasArg::Required),
+    Opt::new("ssl-ciphers", None, HasArg::Required),
+];
+
+const USAGE: &str = "\
+ovs-ofctl: OpenFlow switch management utility
+usage: ovs-ofctl [OPTIONS] COMMAND [ARG...]
+
+Commands that need no switch:
+  parse-flow FLOW             print FLOW as the flow_mod ovs-ofctl would send
+  parse-flows FILE            likewise for each flow in FILE (- for stdin)
+  ofp-print HEX [VERBOSITY]   decode and print an OpenFlow message given in hex
+
+Commands for a SWITCH (not available yet in this implementation):
+  show, dump-desc, dump-tables, dump-table-features, dump-ports, dump-ports-desc,
+  mod-port, get-frags, set-frags, dump-flows, dump-aggregate, add-flow, add-flows,
+  mod-flows, del-flows, replace-flows, diff-flows, add-group, mod-group, del-groups,
+  dump-groups, dump-group-stats, add-meter, mod-meter, del-meters, dump-meters,
+  meter-stats, meter-features, packet-out, monitor, snoop, probe, ping, benchmark
+
+OpenFlow version and flow format options:
+  -O, --protocols=VERSIONS    allowed OpenFlow versions (default: OpenFlow10)
+  -F, --flow-format=FORMAT    allowed flow formats (OpenFlow10, NXM, OXM, ...)
+
+Other options:
+  --strict                    use strict match for flow commands
+  --names                     show port names instead of numbers
+  --no-names                  show port numbers, but not names
+  -m, --more                  be more verbose printing OpenFlow
+  -h, --help                  display this help message
+  -V, --version               display version information
+";
+
+fn fatal(msg: &str) -> ExitCode {
+    let _ = std::io::stdout().flush();
+    eprintln!("{PROGRAM}: {msg}");
+    ExitCode::from(1)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args();
+    let argv0 = args.next().unwrap_or_else(|| PROGRAM.to_string());
+    let parsed = match getopt::parse(args, OPTIONS, Ordering::Permute) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}", e.message(&argv0));
+            return ExitCode::from(1);
+        }
+    };
+    let mut versions: Vec<Version> = Vec::new();
+    let mut formats = ProtocolSet::ANY;
+    let mut cx = Context {
+        allowed: ProtocolSet::ANY,
+        strict: false,
+        names: None,
+        verbosity: 0,
+    };
+    for o in &parsed.opts {
+        let value = o.value.as_deref().unwrap_or("");
+        match o.name {
+            "help" => {
+                print!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            "version" => {
+                print!("{VERSION_TEXT}");
+                return ExitCode::SUCCESS;
+            }
+            "option" => {
+                for opt in OPTIONS {
+                    let suffix = match opt.has_arg {
+                        HasArg::No => "",
+                        HasArg::Required => "=ARG",
+                        HasArg::Optional => "=[ARG]",
+                    };
+                    println!("--{}{suffix}", opt.long);
+                    if let Some(c) = opt.short {
+                        let suffix = match opt.has_arg {
+                            HasArg::No => "",
+                            HasArg::Required => " ARG",
+                            HasArg::Optional => " [ARG]",
+                        };
+                        println!("-{c}{suffix}");
+                    }
+                }
+                return ExitCode::SUCCESS;
+            }
+            "protocols" => match parse_versions(value) {
+                Ok(v) => versions = v,
+                Err(e) => return fatal(&e),
+            },
+            "flow-format" => match ProtocolSet::parse_flow_formats(value) {
+                Ok(f) => formats = f,
+                Err(e) => return fatal(&e),
+            },
+            "strict" => cx.strict = true,
+            "names" => cx.names = Some(true),
+            "no-names" => cx.names = Some(false),
+            "more" => cx.verbosity += 1,
+            _ => {}
+        }
+    }
+    if versions.is_empty() {
+        versions.push(Version::Of10);
+    }
+    let version_protocols = ProtocolSet::of_versions(&versions);
+    if formats.intersect(version_protocols).is_empty() {
+        let names: Vec<&str> = versions.iter().map(|v| version_name(*v)).collect();
+        return fatal(&format!(
+            "None of the enabled OpenFlow versions ({}) supports any of the enabled flow \
+             formats ({}).  (Use -O to enable additional OpenFlow versions or -F to enable \
+             additional flow formats.)",
+            names.join(", "),
+            formats.to_ovs_string()
+        ));
+    }
+    cx.allowed = formats.intersect(version_protocols);
+    let Some((name, rest)) = parsed.operands.split_first() else {
+        return fatal("missing command name; use --help for help");
+    };
+    match commands::run(&cx, name, rest) {
+        Ok(()) => {
+            let _ = std::io::stdout().flush();
+            ExitCode::SUCCESS
+        }
+        Err(Fatal(msg)) => fatal(&msg),
+    }
+}
