@@ -26,6 +26,19 @@ pub struct TextError(pub String);
 
 type Result<T> = std::result::Result<T, TextError>;
 
+/// Resolves `@name` references to UUIDs (ovs-vsctl's `--id` symbols).
+pub trait Symbols {
+    /// The UUID for symbol `name` (including its `@`), allocating one on
+    /// first use.
+    fn resolve(&mut self, name: &str) -> uuid::Uuid;
+}
+
+impl Symbols for SymbolTable<'_> {
+    fn resolve(&mut self, name: &str) -> uuid::Uuid {
+        self.lookup_or_insert(name)
+    }
+}
+
 fn err<T>(msg: String) -> Result<T> {
     Err(TextError(msg))
 }
@@ -38,8 +51,9 @@ pub fn is_delimiter(c: char) -> bool {
     ":=, []{}!<>".contains(c)
 }
 
-/// Reads one token starting at byte `*pos` of `s` (see module docs).
-fn token(s: &str, pos: &mut usize) -> Result<String> {
+/// Reads one token starting at byte `*pos` of `s` (see module docs); quotes
+/// are kept, backslash escapes outside quotes are decoded.
+pub fn token(s: &str, pos: &mut usize) -> Result<String> {
     let start = *pos;
     let rest = s.get(start..).unwrap_or("");
     let mut out = String::new();
@@ -137,7 +151,7 @@ pub fn atoms_from_token(
     base: &BaseType,
     s: &str,
     allow_range: bool,
-    symtab: Option<&mut SymbolTable<'_>>,
+    symtab: Option<&mut (dyn Symbols + '_)>,
 ) -> Result<Vec<Atom>> {
     let atoms = match base.atomic {
         AtomicType::Integer => {
@@ -202,7 +216,7 @@ pub fn atoms_from_token(
             }
         }
         AtomicType::Uuid => match (s.strip_prefix('@'), symtab) {
-            (Some(name), Some(st)) if !name.is_empty() => vec![Atom::Uuid(st.lookup_or_insert(s))],
+            (Some(name), Some(st)) if !name.is_empty() => vec![Atom::Uuid(st.resolve(s))],
             _ => match parse_uuid_text(s) {
                 Some(u) => vec![Atom::Uuid(u)],
                 None => return err(format!("\"{s}\" is not a valid UUID")),
@@ -216,22 +230,14 @@ pub fn atoms_from_token(
     Ok(atoms)
 }
 
-/// Parses a single atom of type `base` (no ranges).
+/// Parses a single atom of type `base` from a whole argument (no ranges, no
+/// tokenising: an unquoted string is taken literally, as in `KEY=VALUE`).
 pub fn atom_from_string(
     base: &BaseType,
     s: &str,
-    symtab: Option<&mut SymbolTable<'_>>,
+    symtab: Option<&mut (dyn Symbols + '_)>,
 ) -> Result<Atom> {
-    let mut pos = 0;
-    let t = token(s, &mut pos)?;
-    if pos != s.len() {
-        let c = s.get(pos..).and_then(|r| r.chars().next()).unwrap_or(' ');
-        return err(format!(
-            "{s}: unexpected \"{c}\" parsing {}",
-            base.atomic.name()
-        ));
-    }
-    let mut atoms = atoms_from_token(base, &t, false, symtab)?;
+    let mut atoms = atoms_from_token(base, s, false, symtab)?;
     Ok(atoms.pop().unwrap_or_else(|| base.atomic.default_atom()))
 }
 
@@ -254,7 +260,7 @@ fn char_at(s: &str, pos: usize) -> Option<char> {
 pub fn datum_from_string(
     ty: &Type,
     s: &str,
-    mut symtab: Option<&mut SymbolTable<'_>>,
+    mut symtab: Option<&mut (dyn Symbols + '_)>,
 ) -> Result<Datum> {
     let is_map = ty.is_map();
     let mut p = skip_spaces(s, 0);
@@ -485,6 +491,38 @@ mod tests {
         assert_eq!(ok(&map, "{}"), "{}");
         assert_eq!(bad(&map, ""), "use \"{}\" to specify the empty map");
         assert_eq!(bad(&vlans, " "), "use \"[]\" to specify the empty set");
+    }
+
+    #[test]
+    fn whole_argument_atoms() {
+        // `COLUMN:KEY=VALUE` values are atoms taken whole, not tokenised.
+        let s = BaseType::new(AtomicType::String);
+        assert_eq!(
+            atom_from_string(&s, "aa:bb:cc:dd:ee:ff", None).unwrap(),
+            Atom::String("aa:bb:cc:dd:ee:ff".into())
+        );
+        assert_eq!(
+            atom_from_string(&s, "\"a b\"", None).unwrap(),
+            Atom::String("a b".into())
+        );
+        assert!(atom_from_string(&s, "", None).is_err());
+        let i = BaseType::new(AtomicType::Integer);
+        assert_eq!(
+            atom_from_string(&i, "1-2", None).unwrap_err().0,
+            "\"1-2\" is not a valid integer"
+        );
+        // Any `Symbols` implementation resolves `@name`.
+        struct Fixed;
+        impl Symbols for Fixed {
+            fn resolve(&mut self, _name: &str) -> uuid::Uuid {
+                uuid::Uuid::from_u128(7)
+            }
+        }
+        let u = BaseType::new(AtomicType::Uuid);
+        assert_eq!(
+            atom_from_string(&u, "@x", Some(&mut Fixed)).unwrap(),
+            Atom::Uuid(uuid::Uuid::from_u128(7))
+        );
     }
 
     #[test]
