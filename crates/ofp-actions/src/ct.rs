@@ -6,13 +6,13 @@
 //! outside `exec(...)`; nested actions after it print inside.
 
 use crate::action::{Action, Ct, CtZone, Nat, NatAddr};
-use crate::cursor::{Reader, Writer};
 use crate::error::{ActionError, DecodeError, EncodeError};
 use crate::parse::parse_ip_any;
 use crate::subfield::parse_subfield;
 use crate::wire::{self, NxSubtype, Version};
 use flow::value::{format_ipv4, format_ipv6};
 use flow::{FieldId, KeyValues, PortMap};
+use octets::{Reader, Writer};
 use std::fmt::Write as _;
 
 const NX_CT_F_COMMIT: u16 = 1;
@@ -401,7 +401,7 @@ fn encode_nat(w: &mut Writer, n: &Nat) {
         }
     }
     w.u16(present);
-    w.bytes(&body.buf);
+    w.bytes(body.as_slice());
     wire::nx_finish(w, start);
 }
 
@@ -422,12 +422,12 @@ pub(crate) fn decode_ct(
     } else {
         let mut hr = Writer::new();
         hr.u32(zone_src);
-        let mut rr = Reader::new(&hr.buf);
+        let mut rr = Reader::new(hr.as_slice());
         let h = crate::subfield::get_header(&mut rr)?;
         let sf = wire::subfield_from(h.field, zone_x)?;
         CtZone::Field(sf)
     };
-    let nested = wire::decode_list(r.rest(), v, depth)?;
+    let nested = wire::decode_list(r.take_rest(), v, depth)?;
     for a in &nested {
         let ok = match a {
             Action::Nat(_) => true,

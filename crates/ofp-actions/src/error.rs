@@ -50,6 +50,13 @@ impl DecodeError {
     }
 }
 
+/// Running out of bytes inside an action is what OVS reports as `OFPBAC_BAD_LEN`.
+impl From<octets::Truncated> for DecodeError {
+    fn from(_: octets::Truncated) -> Self {
+        DecodeError::new("OFPBAC_BAD_LEN")
+    }
+}
+
 /// A failure to encode actions for a given OpenFlow version.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EncodeError {

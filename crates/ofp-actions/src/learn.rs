@@ -7,11 +7,11 @@
 //! (source type, destination type, bit count) followed by the source and destination.
 
 use crate::action::{Action, Learn, LearnSpec};
-use crate::cursor::{Reader, Writer};
 use crate::error::{ActionError, DecodeError, EncodeError};
 use crate::subfield::{bit_mask, field_bits, get_header, parse_subfield, put_header, Subfield};
 use crate::wire::{self, NxSubtype};
 use flow::{KeyValues, Match, PortMap};
+use octets::{Reader, Writer};
 use std::fmt::Write as _;
 
 type R<T> = Result<T, ActionError>;
@@ -390,7 +390,7 @@ pub(crate) fn decode_learn(r: &mut Reader<'_>, v2: bool) -> Result<Action, Decod
         };
         l.specs.push(spec);
     }
-    if r.rest().iter().any(|b| *b != 0) {
+    if r.take_rest().iter().any(|b| *b != 0) {
         return Err(bad);
     }
     Ok(Action::Learn(Box::new(l)))

@@ -22,8 +22,9 @@
 //! ```
 //!
 //! Field references use the `flow` crate's registry; port names come from a caller-supplied
-//! [`flow::PortMap`]. The crate is pure: no I/O, no globals. Byte handling uses a small
-//! private big-endian cursor (`cursor`), to be replaced by the workspace's shared one.
+//! [`flow::PortMap`]. The crate is pure: no I/O, no globals. Byte handling goes through the
+//! workspace's panic-free big-endian cursor (the `octets` crate); a truncated read becomes
+//! `OFPBAC_BAD_LEN`.
 //!
 //! # Verified against Open vSwitch
 //!
@@ -60,7 +61,6 @@
 pub mod action;
 pub mod check;
 pub mod ct;
-mod cursor;
 pub mod error;
 pub mod format;
 pub mod learn;

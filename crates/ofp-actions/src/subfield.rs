@@ -8,10 +8,10 @@
 //! does. On the wire a field is identified by a 32-bit NXM/OXM header (class, field number,
 //! has-mask bit, payload length), followed by a 32-bit experimenter ID for class 0xffff.
 
-use crate::cursor::{Reader, Writer};
 use crate::error::{ActionError, DecodeError};
 use flow::field::{MatchCode, NXM_NX, NXM_OF, OXM_EXPERIMENTER, OXM_OF_BASIC, OXM_PACKET_REGS};
 use flow::FieldId;
+use octets::{Reader, Writer};
 use std::fmt;
 
 /// A run of `n_bits` bits of `field` starting at bit `ofs` (bit 0 is the least significant).
@@ -437,7 +437,7 @@ mod tests {
         ] {
             let mut w = Writer::new();
             put_header(&mut w, f, false, true).unwrap();
-            let h = get_header(&mut Reader::new(&w.buf)).unwrap();
+            let h = get_header(&mut Reader::new(w.as_slice())).unwrap();
             assert_eq!(h.field, f);
             assert!(!h.masked);
         }

@@ -8,7 +8,7 @@
 //! A length below 8 or above the caller's limit is an error: such a stream
 //! cannot be resynchronised and the connection must be dropped.
 
-use crate::octets::{Reader, Truncated, Writer};
+use octets::{Reader, Truncated, Writer};
 
 /// An OpenFlow protocol version that this crate speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

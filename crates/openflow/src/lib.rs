@@ -3,8 +3,8 @@
 //!
 //! Layers, bottom up:
 //!
-//! * [`octets`]: panic-free big-endian cursors; all byte access goes
-//!   through them.
+//! * [`octets`] (the workspace's `octets` crate, re-exported): panic-free
+//!   big-endian cursors; all byte access goes through them.
 //! * [`header`]: the common 8-byte header, [`Version`], and stream
 //!   framing ([`frame`]).
 //! * [`raw`]: the single declarative table of message identities (version
@@ -44,11 +44,12 @@ pub mod flow_text;
 pub mod header;
 pub mod message;
 pub mod msgs;
-pub mod octets;
 pub mod ofmatch;
 pub mod print;
 pub mod protocol;
 pub mod raw;
+
+pub use octets;
 
 pub use error::{ErrorWire, OfpErr};
 pub use header::{frame, split_messages, FrameError, Header, Version, MAX_MSG_LEN};

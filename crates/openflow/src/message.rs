@@ -42,8 +42,8 @@ use crate::msgs::queue::{self, PacketQueue, QueueConfigReply};
 use crate::msgs::stats::{self, Desc, PortStats, QueueStats, TableStats};
 use crate::msgs::table_features::{self, TableFeatures};
 use crate::msgs::{BodyError, Ctx};
-use crate::octets::{Reader, Writer};
 use crate::raw::{self, identify, stats_types, IdentifyError, MsgType, RawCode, RawId};
+use octets::{Reader, Writer};
 
 /// A version-independent OpenFlow message body.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -27,7 +27,7 @@
 //! [`crate::Message`] variant and a match arm in `codec`, nothing here.
 
 use crate::header::{Header, Version, HEADER_LEN};
-use crate::octets::Reader;
+use octets::Reader;
 
 /// Nicira's vendor id.
 pub const NX_VENDOR: u32 = 0x0000_2320;

@@ -1,8 +1,8 @@
 //! Decoding actions and instructions (see the [parent module](super)).
 
 use super::*;
-use crate::cursor::Reader;
 use crate::subfield::{bit_mask, field_bytes, get_header};
+use octets::Reader;
 /// Decodes an action list for version `v`.
 pub fn decode_actions(bytes: &[u8], v: Version) -> Result<Vec<Action>, DecodeError> {
     decode_list(bytes, v, 0)
@@ -281,7 +281,7 @@ fn decode_set_field(r: &mut Reader<'_>) -> Result<Action, DecodeError> {
     if !field.info().writable || mask == 0 {
         return Err(DecodeError::new("OFPBAC_BAD_SET_ARGUMENT"));
     }
-    if r.rest().iter().any(|b| *b != 0) {
+    if r.take_rest().iter().any(|b| *b != 0) {
         return Err(DecodeError::new("OFPBAC_BAD_SET_ARGUMENT"));
     }
     Ok(Action::SetField(SetField {
@@ -359,7 +359,7 @@ fn decode_vendor(
                 style: SetFieldStyle::Load,
             })
         }
-        8 => Action::Note(r.rest().to_vec()),
+        8 => Action::Note(r.take_rest().to_vec()),
         9 => {
             r.skip(6)?;
             Action::SetTunnel {
@@ -405,7 +405,7 @@ fn decode_vendor(
             let dst = if st == 13 {
                 let mut hw = Writer::new();
                 hw.u32(dst_hdr);
-                let h = get_header(&mut Reader::new(&hw.buf))?;
+                let h = get_header(&mut Reader::new(hw.as_slice()))?;
                 Some(subfield_from(h.field, on)?)
             } else {
                 None
@@ -545,7 +545,7 @@ fn decode_vendor(
         }
         42 => {
             r.skip(6)?;
-            Action::Clone(decode_list(r.rest(), v, depth + 1)?)
+            Action::Clone(decode_list(r.take_rest(), v, depth + 1)?)
         }
         43 => Action::CtClear,
         49 => {
@@ -647,7 +647,7 @@ pub fn decode_instructions(bytes: &[u8], v: Version) -> Result<Vec<Action>, Deco
             }
             3 => {
                 b.skip(4)?;
-                let inner = decode_list(b.rest(), v, 1)?;
+                let inner = decode_list(b.take_rest(), v, 1)?;
                 (
                     InstructionKind::WriteActions,
                     vec![Action::WriteActions(inner)],
@@ -655,7 +655,10 @@ pub fn decode_instructions(bytes: &[u8], v: Version) -> Result<Vec<Action>, Deco
             }
             4 => {
                 b.skip(4)?;
-                (InstructionKind::ApplyActions, decode_list(b.rest(), v, 0)?)
+                (
+                    InstructionKind::ApplyActions,
+                    decode_list(b.take_rest(), v, 0)?,
+                )
             }
             5 => (InstructionKind::ClearActions, vec![Action::ClearActions]),
             6 if v >= Version::Of13 && v < Version::Of15 => {

@@ -21,7 +21,7 @@ pub fn encode_actions_ctx(acts: &[Action], cx: EncodeContext<'_>) -> Result<Vec<
     let c = cx_of(cx);
     let mut w = Writer::new();
     encode_seq(&mut w, acts.iter(), c)?;
-    fits(w.buf)
+    fits(w.into_vec())
 }
 
 /// Every length on the wire is 16 bits and an OpenFlow message is at most 65535 bytes, so
@@ -116,7 +116,7 @@ pub fn encode_instructions_ctx(
         if len == 8 {
             // Nothing to apply after all (e.g. only zero-mask set_fields): like OVS, send no
             // apply-actions instruction.
-            w.buf.truncate(start);
+            w.truncate(start);
         } else {
             w.patch_u16(start + 2, len);
         }
@@ -157,7 +157,7 @@ pub fn encode_instructions_ctx(
             w.zeros(3);
         }
     }
-    fits(w.buf)
+    fits(w.into_vec())
 }
 
 fn simple_nx(w: &mut Writer, st: NxSubtype) {
@@ -720,7 +720,7 @@ fn encode_controller(w: &mut Writer, c: &Controller) {
         w.u16(ty);
         w.u16((4 + body.len()) as u16);
         w.bytes(body);
-        w.pad8_from(ps);
+        w.pad_to(ps, 8);
     };
     // 16-bit properties carry two bytes of padding inside their length, as OVS sends them.
     if c.max_len != u16::MAX {

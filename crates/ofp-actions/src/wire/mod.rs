@@ -34,10 +34,10 @@ pub use encode::{
 };
 
 use crate::action::*;
-use crate::cursor::Writer;
 use crate::error::DecodeError;
 use crate::subfield::{field_bits, Subfield};
 use flow::{FieldId, Match};
+use octets::Writer;
 
 /// An OpenFlow protocol version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,7 +144,7 @@ pub(crate) fn nx_start(w: &mut Writer, st: NxSubtype) -> usize {
 
 /// Pads an action to a multiple of 8 bytes and fills in its length.
 pub(crate) fn nx_finish(w: &mut Writer, start: usize) {
-    w.pad8_from(start);
+    w.pad_to(start, 8);
     let len = (w.len() - start) as u16;
     w.patch_u16(start + 2, len);
 }
@@ -263,7 +263,7 @@ pub fn expressibility(a: &Action, v: Version) -> Expressibility {
 
 /// True if any action TLV (at any instruction level) is a vendor action.
 fn has_vendor(bytes: &[u8], v: Version) -> bool {
-    let mut r = crate::cursor::Reader::new(bytes);
+    let mut r = octets::Reader::new(bytes);
     while r.remaining() >= 4 {
         let (Ok(ty), Ok(len)) = (r.u16(), r.u16()) else {
             return false;

@@ -8,8 +8,8 @@
 
 use super::{raw_props, BodyError, Ctx, RawProp};
 use crate::header::Header;
-use crate::octets::{padding, Reader, Writer};
 use crate::OfpErr;
+use octets::{padding, Reader, Writer};
 
 /// Bundle control types (`OFPBCT_*`).
 pub mod ctrl_type {

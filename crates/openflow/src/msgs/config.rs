@@ -6,7 +6,7 @@
 use super::port::{decode_ports, encode_port, Port};
 use super::{raw_props, BodyError, Ctx, RawProp};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
+use octets::{Reader, Writer};
 
 /// An `OFPT_FEATURES_REPLY` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -26,10 +26,10 @@
 
 use super::{port_from_of10, read_port, write_port, BodyError, Ctx};
 use crate::header::Version;
-use crate::octets::{padding, Reader, Writer};
 use crate::ofmatch::{nxm, std_match};
 use crate::OfpErr;
 use flow::Match;
+use octets::{padding, Reader, Writer};
 
 /// `OFPG_ANY` (any group / no group).
 pub const OFPG_ANY: u32 = 0xffff_ffff;

@@ -17,8 +17,8 @@
 use super::flow::RawActions;
 use super::{raw_props, BodyError, Ctx, RawProp};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
+use octets::{Reader, Writer};
 
 /// `OFPG_ANY` / `OFPP_ANY`: no watch group / port.
 pub const WATCH_NONE: u32 = 0xffff_ffff;

@@ -10,8 +10,8 @@
 
 use super::{BodyError, Ctx, RawProp};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
+use octets::{Reader, Writer};
 
 /// The version-bitmap hello element type.
 pub const OFPHET_VERSIONBITMAP: u16 = 1;

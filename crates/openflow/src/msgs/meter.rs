@@ -7,8 +7,8 @@
 //! opaque data).
 
 use super::{BodyError, Ctx};
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
+use octets::{Reader, Writer};
 
 /// Band types.
 pub mod band_type {

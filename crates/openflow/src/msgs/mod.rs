@@ -23,8 +23,8 @@ pub mod stats;
 pub mod table_features;
 
 use crate::header::Version;
-use crate::octets::{Reader, TlvError, Truncated, Writer};
 use crate::OfpErr;
+use octets::{Reader, TlvError, Truncated, Writer};
 
 /// Why a body could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

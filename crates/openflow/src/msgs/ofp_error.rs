@@ -7,8 +7,8 @@
 use super::{BodyError, Ctx};
 use crate::error::{ErrorWire, NXET_VENDOR, OFPET12_EXPERIMENTER};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
+use octets::{Reader, Writer};
 
 /// The error identity of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

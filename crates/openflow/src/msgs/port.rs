@@ -16,7 +16,7 @@
 
 use super::{raw_props, read_port, write_port, BodyError, Ctx, RawProp};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
+use octets::{Reader, Writer};
 
 /// Port feature bits, OF1.1+ layout.
 pub mod feat {

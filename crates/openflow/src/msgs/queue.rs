@@ -8,7 +8,7 @@
 
 use super::{read_port, write_port, BodyError, Ctx};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
+use octets::{Reader, Writer};
 
 /// Queue property types.
 pub mod qpt {

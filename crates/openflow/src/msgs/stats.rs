@@ -8,8 +8,8 @@
 
 use super::{raw_props, read_port, write_port, BodyError, Ctx, RawProp};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
+use octets::{Reader, Writer};
 
 /// The "more replies follow" multipart flag.
 pub const OFPSF_REPLY_MORE: u16 = 1;

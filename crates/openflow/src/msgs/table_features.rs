@@ -9,8 +9,8 @@
 //! field registry.
 
 use super::{raw_props, BodyError, Ctx, RawProp};
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
+use octets::{Reader, Writer};
 
 /// Table-feature property types (`OFPTFPT_*`).
 pub mod tfpt {

@@ -37,10 +37,10 @@
 
 use crate::header::Version;
 use crate::msgs::BodyError;
-use crate::octets::{padding, Reader, Writer};
 use crate::OfpErr;
 use flow::field::{MatchCode, OXM_EXPERIMENTER, OXM_OF_BASIC};
 use flow::{FieldId, Maskable, Match, Prereq};
+use octets::{padding, Reader, Writer};
 
 /// `ofp_match` type of an OXM match (`OFPMT_OXM`).
 pub const OXM_MATCH_TYPE: u16 = 1;

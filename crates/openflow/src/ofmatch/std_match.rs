@@ -24,9 +24,9 @@
 //! express; [`super::usable`] relies on that.
 
 use crate::msgs::{port_from_of10, port_to_of10, BodyError, Ctx};
-use crate::octets::{Reader, Writer};
 use crate::OfpErr;
 use flow::{FieldId as F, Match};
+use octets::{Reader, Writer};
 
 /// Size of OpenFlow 1.0's `ofp_match`.
 pub const OF10_MATCH_LEN: usize = 40;

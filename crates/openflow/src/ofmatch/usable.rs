@@ -18,8 +18,8 @@
 
 use super::{nxm, std_match};
 use crate::header::Version;
-use crate::octets::{Reader, Writer};
 use flow::Match;
+use octets::{Reader, Writer};
 
 /// A set of flow-table protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
