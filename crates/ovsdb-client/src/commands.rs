@@ -8,8 +8,8 @@ use daemon::Dirs;
 use ovsdb::json::to_string_sorted;
 use ovsdb::schema::DatabaseSchema;
 use ovsdb_client::rpc::{Rpc, RpcError};
-use ovsdb_client::schema_json::{column_order, table_order};
 use ovsdb_client::table::{json_text, Cell, Printer, Table};
+use ovsdb_storage::schema_json::{column_order, table_order};
 use serde_json::{json, Value};
 
 use crate::{Ctx, Fatal};
@@ -76,7 +76,7 @@ fn parse_json_arg(s: &str) -> Result<Value, Fatal> {
     serde_json::from_str(s).map_err(|e| {
         Fatal(format!(
             "\"{s}\": {}",
-            ovsdb_client::parse::json_error(s, &e)
+            ovsdb_storage::parse::json_error(s, &e)
         ))
     })
 }

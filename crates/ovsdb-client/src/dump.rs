@@ -18,9 +18,9 @@ use std::io::{IsTerminal, Write};
 use ovsdb::atom::AtomicType;
 use ovsdb::datum::Datum;
 use ovsdb::schema::{ColumnSchema, DatabaseSchema, TableSchema};
-use ovsdb_client::schema_json::{column_order, schema_to_json, table_order};
-use ovsdb_client::shash;
 use ovsdb_client::table::{Cell, Printer, Table};
+use ovsdb_storage::schema_json::{column_order, schema_to_json, table_order};
+use ovsdb_storage::shash;
 use serde_json::{json, Map, Value};
 
 use crate::commands::{fetch_schema, transact};

@@ -19,8 +19,8 @@ use std::io::Write;
 use jsonrpc::Message;
 use ovsdb::schema::{ColumnSchema, DatabaseSchema, TableSchema};
 use ovsdb_client::rpc::{Rpc, RpcError};
-use ovsdb_client::shash;
 use ovsdb_client::table::{Cell, Printer, Table};
+use ovsdb_storage::shash;
 use serde_json::{json, Map, Value};
 
 use crate::commands::fetch_schema;
@@ -251,7 +251,7 @@ pub fn run(name: &str, rpc: &mut Rpc, db: &str, args: &[String], ctx: &Ctx) -> R
             let cond: Value = serde_json::from_str(c).map_err(|e| {
                 Fatal(format!(
                     "\"{c}\": {}",
-                    ovsdb_client::parse::json_error(c, &e)
+                    ovsdb_storage::parse::json_error(c, &e)
                 ))
             })?;
             (Some(cond), rest)

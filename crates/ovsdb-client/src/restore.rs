@@ -138,7 +138,7 @@ pub fn restore(rpc: &mut Rpc, db_name: &str, ctx: &Ctx) -> Result<i32, Fatal> {
         }
     }
     let mut params = vec![Value::String(db_name.to_string())];
-    for ts in ovsdb_client::schema_json::table_order(bs) {
+    for ts in ovsdb_storage::schema_json::table_order(bs) {
         let Some(t) = backup.table(&ts.name) else {
             continue;
         };
@@ -213,7 +213,7 @@ fn read_schema_file(path: &str) -> Result<DatabaseSchema, Fatal> {
     let json: Value = serde_json::from_slice(&text).map_err(|e| {
         Fatal(format!(
             "failed to read schema: \"{path}\" could not be read as JSON ({})",
-            ovsdb_client::parse::json_error(&String::from_utf8_lossy(&text), &e)
+            ovsdb_storage::parse::json_error(&String::from_utf8_lossy(&text), &e)
         ))
     })?;
     DatabaseSchema::from_json(&json).map_err(|e| Fatal(e.to_message()))

@@ -1,8 +1,8 @@
 //! One database served from one file: the in-memory engine plus its on-disk log.
 //!
 //! Opening replays the file (the schema record, then every transaction record) into an
-//! [`ovsdb::db::Database`]. A torn or corrupt tail (a crash mid-write) is reported and dropped;
-//! everything before it is kept, as Open vSwitch does. Committing appends one record per
+//! [`ovsdb::db::Database`] with `ovsdb_storage::replay`. A torn or corrupt tail (a crash
+//! mid-write) is reported and dropped; everything before it is kept, as Open vSwitch does. Committing appends one record per
 //! transaction; [`StoredDb::sync`] makes everything appended so far durable, and the server
 //! calls it once per batch of commits before any reply leaves (group commit). Compaction
 //! rewrites the file as one snapshot record when the log has grown, under the policy
@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 use ovsdb::changes::ChangeSet;
 use ovsdb::db::Database;
 use ovsdb::record;
-use ovsdb::schema::DatabaseSchema;
 use ovsdb_log::{Log, OpenMode};
-use serde_json::Value;
+use ovsdb_storage::replay::{replay, ReplayOptions};
 
 /// A database with its file.
 #[derive(Debug)]
@@ -38,38 +37,21 @@ impl StoredDb {
     /// warning to log.
     pub fn open(path: &Path, now_ms: i64) -> Result<(StoredDb, Option<String>), OpenError> {
         let opened = Log::open(path, OpenMode::ReadWrite).map_err(|e| e.to_string())?;
-        let mut records = opened.records.into_iter();
-        let schema_rec = records
-            .next()
-            .ok_or_else(|| format!("{}: database file contains no schema", path.display()))?;
-        let schema = DatabaseSchema::from_json(&Value::Object(schema_rec.value))
-            .map_err(|e| format!("{}: {}", path.display(), e.to_message()))?;
-        let mut db = Database::new(schema);
         let mut gen = crate::uuidgen::UuidGen::new();
-        let mut gen = move || gen.next();
-        for rec in records {
-            let value = Value::Object(rec.value);
-            record::apply_record(&mut db, &value, &mut gen).map_err(|e| {
-                format!(
-                    "{}: record at offset {}: {}",
-                    path.display(),
-                    rec.offset,
-                    e.to_message()
-                )
-            })?;
-        }
-        let warning = opened.tail_error.map(|e| {
+        let loaded = replay(opened, &mut move || gen.next(), ReplayOptions::default())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let warning = loaded.tail_error.map(|e| {
             format!(
                 "{}: {} (discarded {} bytes after the last good record)",
                 path.display(),
                 e,
-                opened.discarded_bytes
+                loaded.discarded_bytes
             )
         });
         Ok((
             StoredDb {
-                db,
-                log: opened.log,
+                db: loaded.db,
+                log: loaded.log,
                 path: path.to_path_buf(),
                 pending: Vec::new(),
                 pending_records: 0,

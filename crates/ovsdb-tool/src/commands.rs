@@ -387,7 +387,7 @@ fn create(db: &Path, schema_path: &Path) -> Result<(), ToolError> {
     }
     let mut opened = files::open_log(db, OpenMode::CreateExcl)
         .map_err(|e| ToolError(e.0.replace(": open failed", ": create failed")))?;
-    let record = ovsdb_client::schema_json::schema_to_json(&schema);
+    let record = ovsdb_storage::schema_json::schema_to_json(&schema);
     opened
         .log
         .append(&record, true)
@@ -425,7 +425,7 @@ fn snapshot_records(
     comment: &str,
 ) -> Vec<Value> {
     vec![
-        ovsdb_client::schema_json::schema_to_json(db.schema()),
+        ovsdb_storage::schema_json::schema_to_json(db.schema()),
         ovs_ordered(
             db.schema(),
             record::snapshot_record(db, now_ms(), Some(comment)),
@@ -472,7 +472,7 @@ fn convert(db: &Path, schema_path: &Path, dst: Option<&Path>) -> Result<(), Tool
         let mut fresh = old.clone();
         for u in old.keys() {
             if new.row(table, &u).is_none() {
-                fresh.remove(ovsdb_client::shash::uuid_hash(&u), &u);
+                fresh.remove(ovsdb_storage::shash::uuid_hash(&u), &u);
             }
         }
         order.insert(table.clone(), fresh);
@@ -578,13 +578,13 @@ fn check_records_fit(
 ) -> Result<(), ToolError> {
     for rec in records {
         let is_diff = rec.get("_is_diff").and_then(Value::as_bool) == Some(true);
-        for (table, rows) in ovsdb_client::shash::reorder(rec.clone()) {
+        for (table, rows) in ovsdb_storage::shash::reorder(rec.clone()) {
             let (Some(ts), Value::Object(rows)) = (schema.table(&table), rows) else {
                 continue;
             };
-            for (_, row) in ovsdb_client::shash::reorder(rows) {
+            for (_, row) in ovsdb_storage::shash::reorder(rows) {
                 let Value::Object(row) = row else { continue };
-                for (col, value) in ovsdb_client::shash::reorder(row) {
+                for (col, value) in ovsdb_storage::shash::reorder(row) {
                     let Some(c) = ts.column(&col) else { continue };
                     let mut ty = c.ty.clone();
                     if is_diff && ty.max > 1 {

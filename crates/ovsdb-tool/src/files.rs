@@ -3,22 +3,22 @@
 //! [`read_schema`] loads a `.ovsschema` file as `ovsdb-tool` does (JSON
 //! errors and schema errors are reported with the file name), and
 //! [`open_db`] opens a standalone database file and replays every record
-//! into an in-memory [`Database`] (the schema record first, then each
-//! transaction record), the way `ovsdb-tool query`/`transact`/`compact`/
-//! `convert` load a database before working on it.  [`ToolError`] carries
+//! into an in-memory [`Database`] with `ovsdb_storage::replay` (the schema
+//! record first, then each transaction record), the way `ovsdb-tool
+//! query`/`transact`/`compact`/`convert` load a database before working on
+//! it.  [`ToolError`] carries
 //! the message the tool prints after `ovsdb-tool: `.
 
 use std::path::{Path, PathBuf};
 
 use ovsdb::db::Database;
 use ovsdb::error::OvsdbError;
-use ovsdb::record;
 use ovsdb::schema::{DatabaseSchema, TableSchema};
-use ovsdb_client::shash::{reorder, uuid_hash, Hmap};
 use ovsdb_log::{DecodeError, DecodeErrorKind, LockError, Log, LogError, OpenMode, Opened};
+use ovsdb_storage::replay::{replay, ReplayError, ReplayOptions};
+use ovsdb_storage::shash::reorder;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// A fatal error; Display is the text after `ovsdb-tool: `.
 #[derive(Debug, thiserror::Error)]
@@ -170,13 +170,18 @@ pub fn read_schema(path: &Path) -> Result<(DatabaseSchema, Value), ToolError> {
     Ok((schema, json))
 }
 
+/// The error for a database file without a schema record.
+fn no_schema(path: &Path) -> ToolError {
+    ToolError(format!(
+        "ovsdb error: {}: cannot identify file type",
+        path.display()
+    ))
+}
+
 /// The schema stored in the first record of an opened log.
 pub fn schema_of(path: &Path, opened: &Opened) -> Result<DatabaseSchema, ToolError> {
     let Some(first) = opened.records.first() else {
-        return Err(ToolError(format!(
-            "ovsdb error: {}: cannot identify file type",
-            path.display()
-        )));
+        return Err(no_schema(path));
     };
     Ok(DatabaseSchema::from_json(&Value::Object(
         first.value.clone(),
@@ -189,33 +194,7 @@ pub fn read_db_schema(path: &Path) -> Result<DatabaseSchema, ToolError> {
     schema_of(path, &opened)
 }
 
-/// For each table, Open vSwitch's row hash map as the replay would have
-/// filled it (its iteration order decides the order rows are written).
-pub type RowOrder = HashMap<String, Hmap<Uuid>>;
-
-/// Records in `order` the rows `record` inserts and deletes (against `db`,
-/// before the record is applied), visiting them in the order Open
-/// vSwitch's replay does.
-fn track_rows(order: &mut RowOrder, record: &Map<String, Value>, db: &Database) {
-    for (table, rows) in reorder(record.clone()) {
-        let Value::Object(rows) = rows else { continue };
-        if table.starts_with('_') {
-            continue;
-        }
-        let map = order.entry(table.clone()).or_default();
-        for (u, row) in reorder(rows) {
-            let Some(u) = ovsdb::atom::parse_uuid_text(&u) else {
-                continue;
-            };
-            let present = db.row(&table, &u).is_some();
-            if row.is_null() {
-                map.remove(uuid_hash(&u), &u);
-            } else if !present {
-                map.insert(uuid_hash(&u), u);
-            }
-        }
-    }
-}
+pub use ovsdb_storage::replay::RowOrder;
 
 /// A database file loaded into memory.
 #[derive(Debug)]
@@ -252,25 +231,19 @@ pub fn open_db(path: &Path, writable: bool) -> Result<LoadedDb, ToolError> {
         // Open vSwitch stops at a bad record in the middle of a file.
         return Err(ToolError(decode_error_message(path, e)));
     }
-    let schema = schema_of(path, &opened)?;
-    let mut db = Database::new(schema);
-    let mut gen = uuid::Uuid::new_v4;
-    let mut rows = RowOrder::new();
-    for rec in opened.records.iter().skip(1) {
-        let value = Value::Object(rec.value.clone());
-        track_rows(&mut rows, &rec.value, &db);
-        record::apply_record(&mut db, &value, &mut gen)?;
-    }
+    let options = ReplayOptions {
+        track_rows: true,
+        keep_records: true,
+    };
+    let loaded = replay(opened, &mut uuid::Uuid::new_v4, options).map_err(|e| match e {
+        ReplayError::NoSchema => no_schema(path),
+        ReplayError::Schema(e) | ReplayError::Record { error: e, .. } => ToolError::from(e),
+    })?;
     Ok(LoadedDb {
-        db,
-        rows,
-        records: opened
-            .records
-            .into_iter()
-            .skip(1)
-            .map(|r| r.value)
-            .collect(),
-        log: opened.log,
+        db: loaded.db,
+        rows: loaded.rows,
+        records: loaded.records,
+        log: loaded.log,
         path: path.to_path_buf(),
     })
 }
@@ -286,7 +259,7 @@ pub fn now_ms() -> i64 {
 /// A transaction or snapshot record with every object's members in the
 /// order Open vSwitch writes them: it fills each row object while iterating
 /// the table's columns and the record while iterating the tables, then
-/// serialises them in hash-map order (see [`ovsdb_client::shash`]).
+/// serialises them in hash-map order (see [`ovsdb_storage::shash`]).
 ///
 /// Tables are visited in `first_tables` order when given (a transaction
 /// record lists tables in the order the transaction first touched them),
@@ -297,14 +270,14 @@ pub fn ovs_ordered(
     order: Option<&RowOrder>,
     first_tables: Option<&[String]>,
 ) -> Value {
-    use ovsdb_client::schema_json::{column_order, table_order};
+    use ovsdb_storage::schema_json::{column_order, table_order};
     let Value::Object(mut rec) = v else { return v };
     let mut out = Map::new();
     // The database's own table map is filled from the schema's, so its
     // iteration is one more level of hash order.
     let tables = table_order(schema);
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-    let mut db_order: Vec<&TableSchema> = ovsdb_client::shash::iteration_order(&names)
+    let mut db_order: Vec<&TableSchema> = ovsdb_storage::shash::iteration_order(&names)
         .into_iter()
         .filter_map(|i| tables.get(i).copied())
         .collect();
@@ -363,4 +336,4 @@ pub fn ovs_ordered(
     Value::Object(reorder(out))
 }
 
-pub use ovsdb_client::parse::json_error;
+pub use ovsdb_storage::parse::json_error;

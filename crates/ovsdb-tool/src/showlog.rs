@@ -8,7 +8,7 @@
 //! otherwise by the first 8 digits of their UUID; with `-mm` the changed
 //! columns follow, in Open vSwitch's plain-text value syntax.  Tables, rows
 //! and columns come out in the order Open vSwitch iterates the parsed record
-//! (see [`ovsdb_client::shash`]).
+//! (see [`ovsdb_storage::shash`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -17,8 +17,8 @@ use std::path::Path;
 use ovsdb::datum::Datum;
 use ovsdb::json::to_string_sorted;
 use ovsdb::schema::DatabaseSchema;
-use ovsdb_client::shash;
 use ovsdb_log::OpenMode;
+use ovsdb_storage::shash;
 use serde_json::{Map, Value};
 
 use crate::files::{decode_error_message, open_log, ToolError};

@@ -109,19 +109,10 @@ fn table_json(t: &TableSchema, default_is_root: bool) -> Value {
         pairs.push(("maxRows", Value::from(n)));
     }
     if !t.indexes.is_empty() {
-        let idx = t
-            .indexes
-            .iter()
-            .map(|cols| {
-                Value::Array(
-                    cols.iter()
-                        .filter_map(|i| t.columns.get(*i))
-                        .map(|c| Value::String(c.name.clone()))
-                        .collect(),
-                )
-            })
-            .collect();
-        pairs.push(("indexes", Value::Array(idx)));
+        // The engine words the index lists (column names) as Open vSwitch does.
+        if let Some(idx) = t.to_json().get_mut("indexes").map(Value::take) {
+            pairs.push(("indexes", idx));
+        }
     }
     obj(pairs)
 }
