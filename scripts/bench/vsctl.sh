@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000}
-ours=$PWD/target/release
+ours=${CARGO_TARGET_DIR:-$PWD/target}/release
 schema=$PWD/schemas/vswitch.ovsschema
 [ -x "$ours/ovs-vsctl" ] || cargo build --release --bins >/dev/null
 
