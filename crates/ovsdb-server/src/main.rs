@@ -91,11 +91,6 @@ fn now_ms() -> i64 {
 fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
     setup_logging(&opts)?;
     let vlog = vlog::global();
-    vlog.log(
-        "ovsdb_server",
-        vlog::Level::Info,
-        options::version().trim_end(),
-    );
 
     // As Open vSwitch does, a second instance is refused on its pidfile before it touches any
     // database file.
@@ -169,6 +164,12 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         let _ = tokio::time::timeout(Duration::from_secs(30), ready_rx).await;
 
         detach::notify_ready(stage, &opts.detach);
+        // After detaching, as Open vSwitch does: the line goes to the log, not the terminal.
+        vlog.log(
+            "ovsdb_server",
+            vlog::Level::Info,
+            options::version().trim_end(),
+        );
 
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| e.to_string())?;
