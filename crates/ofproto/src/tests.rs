@@ -1,0 +1,200 @@
+//! Unit tests of the translation API (the recorded Open vSwitch traces are replayed by
+//! `tests/trace.rs`).
+
+use flow::{parse_match, FieldId, Flow};
+use ofp_actions::parse_actions;
+use ofproto_tables::{FlowMod, FlowModCommand};
+
+use crate::{xlate, xlate_with, OfActions, PortInfo, SideEffect, Snapshot, XlateOptions};
+
+fn snap_with(flows: &[(u8, &str, &str)]) -> Snapshot {
+    let ports = (1..=3)
+        .map(|i| PortInfo {
+            ofp_port: i,
+            odp_port: u32::from(i) + 10,
+            name: format!("p{i}"),
+            up: true,
+        })
+        .collect();
+    let mut s = Snapshot::new("br0", ports);
+    for (table, m, a) in flows {
+        let fm = FlowMod::new(
+            FlowModCommand::Add,
+            *table,
+            parse_match(m, None).unwrap(),
+            OfActions(parse_actions(a, None).unwrap()),
+        );
+        s.tables.apply(&fm, 0).unwrap();
+    }
+    s
+}
+
+fn flow(s: &str) -> Flow {
+    *parse_match(s, None).unwrap().flow()
+}
+
+#[test]
+fn output_maps_openflow_to_datapath_ports_and_credits_the_rule() {
+    let s = snap_with(&[(0, "in_port=1", "output:2,output:3")]);
+    let out = xlate(&s, &flow("in_port=1"), false);
+    assert_eq!(dpif::format_actions(&out.actions), "12,13");
+    assert!(out.trace.is_empty());
+    assert!(matches!(
+        out.side_effects.as_slice(),
+        [SideEffect::RuleHit { table_id: 0, .. }]
+    ));
+    assert_eq!(out.wc.get(FieldId::InPort), 0xffff);
+}
+
+#[test]
+fn header_changes_are_committed_before_each_output_only() {
+    let s = snap_with(&[(
+        0,
+        "in_port=1",
+        "output:2,mod_dl_dst:00:00:00:00:00:07,output:3,output:2",
+    )]);
+    let out = xlate(&s, &flow("in_port=1,dl_dst=00:00:00:00:00:01"), false);
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "12,set(eth(dst=00:00:00:00:00:07)),13,12"
+    );
+    assert_eq!(out.final_flow.get(FieldId::EthDst), 7);
+}
+
+#[test]
+fn resubmit_loops_stop_at_the_depth_limit() {
+    let s = snap_with(&[(0, "", "resubmit(,0)")]);
+    let out = xlate(&s, &flow("in_port=1"), true);
+    assert_eq!(out.error, Some(crate::XlateError::RecursionTooDeep));
+    assert!(out.actions.is_empty());
+    let lookups = out
+        .side_effects
+        .iter()
+        .filter(|e| matches!(e, SideEffect::RuleHit { .. }))
+        .count();
+    assert_eq!(lookups, crate::MAX_RESUBMIT_DEPTH as usize + 1);
+}
+
+#[test]
+fn packet_ins_take_recirculation_ids_from_the_caller() {
+    let s = snap_with(&[(0, "", "controller,controller")]);
+    let out = xlate_with(
+        &s,
+        &flow("in_port=1"),
+        XlateOptions {
+            next_recirc_id: 7,
+            ..XlateOptions::default()
+        },
+    );
+    assert_eq!(out.next_recirc_id, 9);
+    let text = dpif::format_actions(&out.actions);
+    assert!(
+        text.contains("recirc_id=7") && text.contains("recirc_id=8"),
+        "{text}"
+    );
+}
+
+#[test]
+fn table_miss_drops() {
+    let s = snap_with(&[]);
+    let out = xlate(&s, &flow("in_port=1"), true);
+    assert!(out.actions.is_empty());
+    assert_eq!(out.trace, [" 0. No match.", "    drop"]);
+}
+
+#[test]
+fn packet_ins_are_marked_dont_send_unless_a_controller_wants_them() {
+    let mut s = snap_with(&[(0, "", "controller")]);
+    let text = |s: &Snapshot| dpif::format_actions(&xlate(s, &flow("in_port=1"), false).actions);
+    assert!(text(&s).contains("dont_send=1"), "{}", text(&s));
+    s.wanted_packet_ins = 1 << (ofp_actions::action::PacketInReason::Action as u32);
+    assert!(text(&s).contains("dont_send=0"), "{}", text(&s));
+}
+
+#[test]
+fn normal_reports_learning_and_uses_the_mac_table() {
+    use normal::{BundleConfig, PortVlan};
+    let mut s = snap_with(&[(0, "", "normal")]);
+    s.normal.bridge.bundles = (1..=3)
+        .map(|i| BundleConfig::new(i, format!("p{i}"), PortVlan::default()))
+        .collect();
+    let pkt = flow("in_port=2,dl_src=00:00:00:00:00:02,dl_dst=00:00:00:00:00:01");
+    let out = xlate(&s, &pkt, false);
+    // Unknown destination: flood to the other ports.
+    assert_eq!(dpif::format_actions(&out.actions), "11,13");
+    let learned: Vec<_> = out
+        .side_effects
+        .iter()
+        .filter_map(|e| match e {
+            SideEffect::MacLearn { mac, vlan, port } => Some((*mac, *vlan, *port)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(learned, [(2, 0, 2)]);
+    s.normal.macs.learn(2, 0, 2, false, false, 0);
+    let back = flow("in_port=1,dl_src=00:00:00:00:00:01,dl_dst=00:00:00:00:00:02");
+    let out = xlate(&s, &back, true);
+    assert_eq!(dpif::format_actions(&out.actions), "12");
+    assert!(out
+        .trace
+        .iter()
+        .any(|l| l.contains("forwarding to learned port")));
+}
+
+#[test]
+fn group_buckets_see_their_own_changes_only() {
+    use ofproto_tables::{Bucket, GroupCommand, GroupMod, GroupType};
+    let mut s = snap_with(&[(0, "", "group:1,output:3")]);
+    let bucket = |bucket_id: u32, a: &str| Bucket {
+        bucket_id,
+        weight: 0,
+        watch_port: None,
+        watch_group: None,
+        actions: OfActions(parse_actions(a, None).unwrap()),
+    };
+    let gm = GroupMod {
+        command: GroupCommand::Add,
+        group_id: 1,
+        group_type: GroupType::All,
+        buckets: vec![
+            bucket(0, "mod_dl_dst:00:00:00:00:00:09,output:2"),
+            bucket(1, "output:1"),
+        ],
+    };
+    s.groups.apply(&gm, 0).unwrap();
+    let out = xlate(&s, &flow("in_port=1,dl_dst=00:00:00:00:00:05"), false);
+    // Bucket 1's output to the input port is skipped; output:3 sees the original dl_dst.
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "set(eth(dst=00:00:00:00:00:09)),12,set(eth(dst=00:00:00:00:00:05)),13"
+    );
+    assert!(out.side_effects.contains(&SideEffect::GroupHit {
+        group_id: 1,
+        bucket: 1
+    }));
+}
+
+#[test]
+fn group_loops_end_at_the_depth_limit() {
+    use ofproto_tables::{Bucket, GroupCommand, GroupMod, GroupType};
+    let mut s = snap_with(&[(0, "", "group:1")]);
+    for (id, next) in [(1u32, "group:2"), (2, "group:1")] {
+        let gm = GroupMod {
+            command: GroupCommand::Add,
+            group_id: id,
+            group_type: GroupType::Indirect,
+            buckets: vec![Bucket {
+                bucket_id: 0,
+                weight: 0,
+                watch_port: None,
+                watch_group: None,
+                actions: OfActions(parse_actions(next, None).unwrap()),
+            }],
+        };
+        // The tables accept chains that loop; translation must stop them.
+        s.groups.apply(&gm, 0).unwrap();
+    }
+    let out = xlate(&s, &flow("in_port=1"), true);
+    assert_eq!(out.error, Some(crate::XlateError::RecursionTooDeep));
+    assert!(out.actions.is_empty());
+}
