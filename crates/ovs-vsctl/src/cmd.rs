@@ -389,8 +389,13 @@ impl Logger {
     }
 }
 
-/// Everything a command runs against.  (The topology cache of
-/// [`crate::vswitch`] is rebuilt from the view whenever a command needs it.)
+/// Everything a command runs against.
+///
+/// `topo` holds the topology cache of [`crate::vswitch`]: built once per
+/// transaction attempt by the first command that needs it, kept up to date by
+/// the commands that add or delete bridges, ports and interfaces, and dropped
+/// by any other write that could change the topology (see
+/// [`Ctx::write`]/[`Ctx::delete`]), so the next user rebuilds it.
 pub struct Ctx {
     /// The transaction (its view includes earlier commands' changes).
     pub txn: Txn,
@@ -402,6 +407,19 @@ pub struct Ctx {
     pub log: Logger,
     /// Interfaces created by this run (checked after `--wait` reloads).
     pub new_ifaces: Vec<Uuid>,
+    /// The topology cache, if currently valid.
+    pub topo: Option<crate::vswitch::Cache>,
+}
+
+/// Whether writing `col` of `table` can change the topology cache.
+fn topo_column(table: &str, col: &str) -> bool {
+    matches!(
+        (table, col),
+        ("Open_vSwitch", "bridges")
+            | ("Bridge", "name" | "ports")
+            | ("Port", "name" | "interfaces" | "tag" | "fake_bridge")
+            | ("Interface", "name")
+    )
 }
 
 impl Ctx {
@@ -458,6 +476,9 @@ impl Ctx {
 
     /// Writes `col`.
     pub fn write(&mut self, table: &str, uuid: &Uuid, col: &str, d: Datum) {
+        if topo_column(table, col) {
+            self.topo = None;
+        }
         self.txn.write(table, uuid, col, d);
     }
 
@@ -483,6 +504,9 @@ impl Ctx {
 
     /// Deletes a row.
     pub fn delete(&mut self, table: &str, uuid: &Uuid) {
+        if matches!(table, "Open_vSwitch" | "Bridge" | "Port" | "Interface") {
+            self.topo = None;
+        }
         self.txn.delete(table, uuid);
     }
 

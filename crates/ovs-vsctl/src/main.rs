@@ -403,6 +403,7 @@ async fn run(o: &mut Opts, client: &mut Client, dirs: &daemon::Dirs) -> Result<S
                 console: CONSOLE.load(Ordering::SeqCst),
             },
             new_ifaces: Vec::new(),
+            topo: None,
         };
         match run_commands(&mut ctx, &mut o.commands).and_then(|()| finish(&mut ctx)) {
             Ok(()) => {}

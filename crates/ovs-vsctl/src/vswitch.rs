@@ -2,7 +2,7 @@
 //! bridges), ports, bonds, interfaces, controllers, fail mode, managers,
 //! SSL, Auto Attach and `emer-reset`.
 //!
-//! They work on a [`Cache`] of the topology rebuilt from the transaction's
+//! They work on a [`Cache`] of the topology built from the transaction's
 //! view: bridge names (a port with `fake_bridge=true` and a VLAN tag is a
 //! fake bridge named after it, child of its real bridge), which bridge each
 //! port belongs to (a tagged port whose tag matches a fake bridge child
@@ -10,6 +10,16 @@
 //! Names are looked up exactly (case-sensitive); a bridge's local port and
 //! interface (named like the bridge) are hidden from port/interface
 //! lookups, as in Open vSwitch.
+//!
+//! As in Open vSwitch, the cache is built once per transaction attempt (by
+//! the first command that needs it, which also verifies the columns it
+//! reads) and kept in [`Ctx::topo`]. Commands take it out with [`populate`],
+//! and give it back with [`keep`] once they are done, after updating it for
+//! the bridges, ports and interfaces they added or deleted. Any other write
+//! to a topology column drops it (see [`Ctx::write`]), as does a command that
+//! fails or changes the topology in a way not mirrored here; the next command
+//! then rebuilds it from the view. So `N` chained `add-port`s cost `O(N)`
+//! cache work instead of `O(N^2)`.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +29,7 @@ use uuid::Uuid;
 use crate::cmd::{fatal, Command, Ctx, Error};
 
 /// A bridge, real or fake.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Br {
     /// Name.
     pub name: String,
@@ -32,7 +42,7 @@ pub struct Br {
 }
 
 /// A port.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Port {
     /// Port row.
     pub cfg: Uuid,
@@ -41,7 +51,7 @@ pub struct Port {
 }
 
 /// An interface.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Iface {
     /// Interface row.
     pub cfg: Uuid,
@@ -50,7 +60,7 @@ pub struct Iface {
 }
 
 /// The topology by name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cache {
     /// Bridges.
     pub bridges: BTreeMap<String, Br>,
@@ -58,11 +68,36 @@ pub struct Cache {
     pub ports: BTreeMap<String, Port>,
     /// Interfaces.
     pub ifaces: BTreeMap<String, Iface>,
+    /// The database had duplicate names; incremental updates could diverge
+    /// from a rebuild, so the cache is rebuilt after every change.
+    pub dups: bool,
+}
+
+/// Gives the cache back to `ctx` for later commands.
+pub fn keep(ctx: &mut Ctx, c: Cache) {
+    ctx.topo = Some(c);
+}
+
+/// Gives the cache, updated for a change, back to `ctx` (unless the database
+/// has duplicate names, where only a rebuild is exact).
+fn keep_changed(ctx: &mut Ctx, c: Cache) {
+    if !c.dups {
+        ctx.topo = Some(c);
+    }
+}
+
+/// Takes the cache out of `ctx`, building it from the transaction's view
+/// (verifying the columns it reads) if there is none.
+pub fn populate(ctx: &mut Ctx) -> Cache {
+    match ctx.topo.take() {
+        Some(c) => c,
+        None => build(ctx),
+    }
 }
 
 /// Builds the cache from the transaction's view, verifying the columns it
 /// reads.
-pub fn populate(ctx: &mut Ctx) -> Cache {
+fn build(ctx: &mut Ctx) -> Cache {
     let mut c = Cache::default();
     let ovs = ctx.ovs;
     ctx.verify("Open_vSwitch", &ovs, "bridges");
@@ -73,6 +108,7 @@ pub fn populate(ctx: &mut Ctx) -> Cache {
             continue;
         };
         if c.bridges.contains_key(&name) {
+            c.dups = true;
             ctx.log.warn(
                 "vsctl",
                 &format!("{name}: database contains duplicate bridge name"),
@@ -121,6 +157,7 @@ pub fn populate(ctx: &mut Ctx) -> Cache {
                 continue;
             };
             if c.ports.contains_key(&pname) {
+                c.dups = true;
                 ctx.log.warn(
                     "vsctl",
                     &format!("{pname}: database contains duplicate port name"),
@@ -149,6 +186,7 @@ pub fn populate(ctx: &mut Ctx) -> Cache {
                     continue;
                 };
                 if c.ifaces.contains_key(&iname) {
+                    c.dups = true;
                     ctx.log.warn(
                         "vsctl",
                         &format!("{iname}: database contains duplicate interface name"),
@@ -290,24 +328,29 @@ pub fn run(ctx: &mut Ctx, cmd: &mut Command) -> Result<bool, Error> {
                     (!real && !fake) || (real && b.parent.is_none()) || (fake && b.parent.is_some())
                 })
                 .map(|b| b.name.clone());
-            out_lines(cmd, names.collect::<Vec<_>>());
+            let names = names.collect::<Vec<_>>();
+            keep(ctx, c);
+            out_lines(cmd, names);
         }
         "br-exists" => {
             let c = populate(ctx);
             if !c.bridges.contains_key(cmd.arg(1)) {
                 return Err(Error::Exit(2));
             }
+            keep(ctx, c);
         }
         "br-to-vlan" => {
             let c = populate(ctx);
             let b = c.must_bridge(cmd.arg(1))?;
             cmd.output.push_str(&format!("{}\n", b.vlan));
+            keep(ctx, c);
         }
         "br-to-parent" => {
             let c = populate(ctx);
             let b = c.must_bridge(cmd.arg(1))?;
             cmd.output
                 .push_str(&format!("{}\n", b.parent.unwrap_or(b.name)));
+            keep(ctx, c);
         }
         "br-set-external-id" => br_set_external_id(ctx, cmd)?,
         "br-get-external-id" => br_get_external_id(ctx, cmd)?,
@@ -320,6 +363,7 @@ pub fn run(ctx: &mut Ctx, cmd: &mut Command) -> Result<bool, Error> {
                 .filter(|(n, p)| p.bridge == b.name && **n != b.name)
                 .map(|(n, _)| n.clone())
                 .collect();
+            keep(ctx, c);
             out_lines(cmd, names);
         }
         "add-port" => {
@@ -358,6 +402,7 @@ pub fn run(ctx: &mut Ctx, cmd: &mut Command) -> Result<bool, Error> {
             if let Some(p) = c.port(cmd.arg(1), true)? {
                 cmd.output.push_str(&format!("{}\n", p.bridge));
             }
+            keep(ctx, c);
         }
         "list-ifaces" => {
             let c = populate(ctx);
@@ -371,6 +416,7 @@ pub fn run(ctx: &mut Ctx, cmd: &mut Command) -> Result<bool, Error> {
                 })
                 .map(|(n, _)| n.clone())
                 .collect();
+            keep(ctx, c);
             out_lines(cmd, names);
         }
         "iface-to-br" => {
@@ -383,6 +429,7 @@ pub fn run(ctx: &mut Ctx, cmd: &mut Command) -> Result<bool, Error> {
                     .unwrap_or_default();
                 cmd.output.push_str(&format!("{br}\n"));
             }
+            keep(ctx, c);
         }
         "get-controller" | "del-controller" | "set-controller" | "get-fail-mode"
         | "del-fail-mode" | "set-fail-mode" => bridge_setting(ctx, cmd)?,
@@ -575,11 +622,15 @@ fn add_br(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
                         b.vlan
                     ))
                 }
-                _ => return Ok(()),
+                _ => {
+                    keep(ctx, c);
+                    return Ok(());
+                }
             }
         }
     }
     c.check_conflicts(&name, &format!("cannot create a bridge named {name}"))?;
+    let mut c = c;
     match parent {
         None => {
             let i = new_iface(ctx, &name);
@@ -592,6 +643,24 @@ fn add_br(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
             ctx.write_uuids("Bridge", &b, "ports", &[p]);
             let ovs = ctx.ovs;
             add_uuid(ctx, "Open_vSwitch", &ovs, "bridges", b);
+            c.bridges.insert(
+                name.clone(),
+                Br {
+                    name: name.clone(),
+                    cfg: Some(b),
+                    parent: None,
+                    vlan: 0,
+                },
+            );
+            c.ports.insert(
+                name.clone(),
+                Port {
+                    cfg: p,
+                    bridge: name.clone(),
+                },
+            );
+            c.ifaces.insert(name.clone(), Iface { cfg: i, port: name });
+            keep_changed(ctx, c);
         }
         Some(pn) => {
             let pb = c.bridge(&pn, false)?;
@@ -614,9 +683,34 @@ fn add_br(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
             );
             ctx.write("Port", &p, "tag", Datum::scalar(Atom::Integer(vlan)));
             add_uuid(ctx, "Bridge", &pcfg, "ports", p);
+            // A new fake bridge can take over tagged ports of its parent: the
+            // cache (already taken out of `ctx`) is dropped and rebuilt.
         }
     }
     Ok(())
+}
+
+/// Removes port `name` and its interfaces from the cache.
+fn uncache_port(c: &mut Cache, name: &str) {
+    c.ports.remove(name);
+    c.ifaces.retain(|_, i| i.port != name);
+}
+
+/// Removes bridge `name`, its ports and its fake child bridges from the cache.
+fn uncache_bridge(c: &mut Cache, name: &str) {
+    let mut gone: Vec<String> = c
+        .bridges
+        .values()
+        .filter(|b| b.parent.as_deref() == Some(name))
+        .map(|b| b.name.clone())
+        .collect();
+    gone.push(name.to_string());
+    c.ports.retain(|_, p| !gone.contains(&p.bridge));
+    let ports = &c.ports;
+    c.ifaces.retain(|_, i| ports.contains_key(&i.port));
+    for b in &gone {
+        c.bridges.remove(b);
+    }
 }
 
 fn del_port(ctx: &mut Ctx, c: &Cache, name: &str) {
@@ -662,9 +756,18 @@ fn del_bridge(ctx: &mut Ctx, c: &Cache, name: &str) {
 }
 
 fn del_br(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
-    let c = populate(ctx);
-    if c.bridge(cmd.arg(1), !cmd.has("--if-exists"))?.is_some() {
-        del_bridge(ctx, &c, cmd.arg(1));
+    let mut c = populate(ctx);
+    match c.bridge(cmd.arg(1), !cmd.has("--if-exists"))? {
+        Some(b) => {
+            del_bridge(ctx, &c, cmd.arg(1));
+            // Deleting a fake bridge can hand tagged ports back to its
+            // parent or a sibling: only real bridges are mirrored.
+            if b.parent.is_none() {
+                uncache_bridge(&mut c, cmd.arg(1));
+                keep_changed(ctx, c);
+            }
+        }
+        None => keep(ctx, c),
     }
     Ok(())
 }
@@ -693,6 +796,7 @@ fn br_set_external_id(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
         pairs.push((k, Atom::String(cmd.arg(3).to_string())));
     }
     ctx.write(table, &row, "external_ids", Datum::map(pairs));
+    keep(ctx, c);
     Ok(())
 }
 
@@ -724,6 +828,7 @@ fn br_get_external_id(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
             }
         }
     }
+    keep(ctx, c);
     Ok(())
 }
 
@@ -761,6 +866,7 @@ fn add_port(
                     have.join(", ")
                 ));
             }
+            keep(ctx, c);
             return Ok(());
         }
     }
@@ -789,8 +895,44 @@ fn add_port(
     for st in settings {
         crate::dbctl::set_column(ctx, "Port", &p, st)?;
     }
-    if let Some(cfg) = c.real_cfg(&b) {
-        add_uuid(ctx, "Bridge", &cfg, "ports", p);
+    let Some(cfg) = c.real_cfg(&b) else {
+        return Ok(());
+    };
+    add_uuid(ctx, "Bridge", &cfg, "ports", p);
+    // Settings may set the tag or rename: then the cache is rebuilt.
+    if settings.is_empty() {
+        let mut c = c;
+        // The port's owner, as a rebuild would find it: a tagged port goes
+        // to the first fake child of its real bridge with that VLAN.
+        let owner = match &b.parent {
+            Some(parent) => c
+                .bridges
+                .values()
+                .find(|x| x.parent.as_deref() == Some(parent.as_str()) && x.vlan == b.vlan)
+                .map_or_else(|| b.name.clone(), |x| x.name.clone()),
+            None => b.name.clone(),
+        };
+        c.ports.insert(
+            port.to_string(),
+            Port {
+                cfg: p,
+                bridge: owner,
+            },
+        );
+        for (n, i) in ifaces.iter().zip(ids) {
+            if c.ifaces.contains_key(n) {
+                // Repeated interface name: leave it to a rebuild.
+                return Ok(());
+            }
+            c.ifaces.insert(
+                n.clone(),
+                Iface {
+                    cfg: i,
+                    port: port.to_string(),
+                },
+            );
+        }
+        keep_changed(ctx, c);
     }
     Ok(())
 }
@@ -804,6 +946,7 @@ fn add_bond_iface(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
     if cmd.has("--may-exist") {
         if let Some(i) = c.iface(&name, false)? {
             if i.port == cmd.arg(1) {
+                keep(ctx, c);
                 return Ok(());
             }
             return fatal(format!(
@@ -816,6 +959,15 @@ fn add_bond_iface(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
     c.check_conflicts(&name, &format!("cannot create an interface named {name}"))?;
     let i = new_iface(ctx, &name);
     add_uuid(ctx, "Port", &port.cfg, "interfaces", i);
+    let mut c = c;
+    c.ifaces.insert(
+        name,
+        Iface {
+            cfg: i,
+            port: cmd.arg(1).to_string(),
+        },
+    );
+    keep_changed(ctx, c);
     Ok(())
 }
 
@@ -827,6 +979,7 @@ fn del_bond_iface(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
         (None, cmd.arg(1).to_string())
     };
     let Some(i) = c.iface(&iface_name, !cmd.has("--if-exists"))? else {
+        keep(ctx, c);
         return Ok(());
     };
     if let Some(pn) = &port_name {
@@ -843,6 +996,9 @@ fn del_bond_iface(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
         remove_uuid(ctx, "Port", &p.cfg, "interfaces", &i.cfg);
     }
     ctx.delete("Interface", &i.cfg);
+    let mut c = c;
+    c.ifaces.remove(&iface_name);
+    keep_changed(ctx, c);
     Ok(())
 }
 
@@ -870,6 +1026,7 @@ fn del_port_cmd(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
         p
     };
     let Some(pn) = port_name else {
+        keep(ctx, c);
         return Ok(());
     };
     if cmd.argv.len() == 3 {
@@ -897,6 +1054,12 @@ fn del_port_cmd(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
         }
     }
     del_port(ctx, &c, &pn);
+    // A fake bridge's own port is only mirrored by a rebuild.
+    if !c.bridges.contains_key(&pn) {
+        let mut c = c;
+        uncache_port(&mut c, &pn);
+        keep_changed(ctx, c);
+    }
     Ok(())
 }
 
@@ -907,7 +1070,9 @@ fn bridge_setting(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
     if needs_real && b.parent.is_some() {
         return fatal(format!("{} is a fake bridge", cmd.arg(1)));
     }
-    let Some(br) = c.real_cfg(&b) else {
+    let br = c.real_cfg(&b);
+    keep(ctx, c);
+    let Some(br) = br else {
         return Ok(());
     };
     match cmd.syntax.name {
@@ -995,7 +1160,9 @@ fn aa_mapping(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
     let Some(b) = c.bridge(cmd.arg(1), true)? else {
         return Ok(());
     };
-    let Some(br) = c.real_cfg(&b) else {
+    let br = c.real_cfg(&b);
+    keep(ctx, c);
+    let Some(br) = br else {
         return Ok(());
     };
     ctx.verify("Bridge", &br, "auto_attach");
@@ -1038,3 +1205,6 @@ fn aa_mapping(ctx: &mut Ctx, cmd: &mut Command) -> Result<(), Error> {
     ctx.write("AutoAttach", &aa, "mappings", Datum::map(pairs));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
