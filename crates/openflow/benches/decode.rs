@@ -23,12 +23,21 @@ fn bench(c: &mut Criterion) {
                 actions=mod_dl_dst:50:54:00:00:00:02,dec_ttl,output:2";
     let vlan = "priority=200,dl_vlan=10,dl_dst=ff:ff:ff:ff:ff:ff,actions=strip_vlan,NORMAL";
     let cases = [
-        ("flow_mod tcp OF1.0+NXM", flow_mod(flow, Protocol::Of10NxmTid)),
+        (
+            "flow_mod tcp OF1.0+NXM",
+            flow_mod(flow, Protocol::Of10NxmTid),
+        ),
         ("flow_mod tcp OF1.3", flow_mod(flow, Protocol::Of13Oxm)),
         ("flow_mod tcp OF1.5", flow_mod(flow, Protocol::Of15Oxm)),
         ("flow_mod vlan OF1.3", flow_mod(vlan, Protocol::Of13Oxm)),
-        ("echo_request OF1.3", vec![0x04, 0x02, 0x00, 0x08, 0x00, 0x00, 0x00, 0x07]),
-        ("barrier_request OF1.3", vec![0x04, 0x14, 0x00, 0x08, 0x00, 0x00, 0x00, 0x08]),
+        (
+            "echo_request OF1.3",
+            vec![0x04, 0x02, 0x00, 0x08, 0x00, 0x00, 0x00, 0x07],
+        ),
+        (
+            "barrier_request OF1.3",
+            vec![0x04, 0x14, 0x00, 0x08, 0x00, 0x00, 0x00, 0x08],
+        ),
     ];
     let mut g = c.benchmark_group("openflow_decode");
     g.sample_size(30)
