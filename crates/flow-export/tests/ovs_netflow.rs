@@ -10,49 +10,17 @@
 //! `add_id_to_interface` numbering are covered. Prints SKIPPED when the Open
 //! vSwitch binaries are missing; daemons are killed by pid.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::run;
 use flow_export::{
     ActiveTimeout, FlowKey, FlowUpdate, NetflowConfig, NetflowExporter, NetflowOutput,
     NetflowVersion,
 };
-
-struct Daemons {
-    dir: PathBuf,
-}
-
-impl Drop for Daemons {
-    fn drop(&mut self) {
-        for name in ["vs.pid", "ovsdb-server.pid"] {
-            if let Ok(pid) = std::fs::read_to_string(self.dir.join(name)) {
-                let pid = pid.trim();
-                if !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) {
-                    let _ = Command::new("kill").arg(pid).status();
-                }
-            }
-        }
-    }
-}
-
-fn run(cmd: &str, args: &[&str], dir: &Path) {
-    let out = Command::new(cmd)
-        .args(args)
-        .env("OVS_RUNDIR", dir)
-        .env("OVS_LOGDIR", dir)
-        .env("OVS_DBDIR", dir)
-        .env("OVS_SYSCONFDIR", dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -136,58 +104,15 @@ fn u32_at(b: &[u8], o: usize) -> u32 {
 }
 
 fn scenario(add_id: bool) {
-    let bins = [
-        "/usr/sbin/ovs-vswitchd",
-        "/usr/sbin/ovsdb-server",
-        "/usr/bin/ovsdb-tool",
-        "/usr/bin/ovs-ofctl",
-    ];
-    if bins.iter().any(|b| !Path::new(b).exists())
-        || !Path::new("/usr/share/openvswitch/vswitch.ovsschema").exists()
-    {
-        println!("SKIPPED: Open vSwitch binaries not installed");
+    let Some(sw) = common::RefSwitch::start(
+        "netflow_matches_open_vswitch",
+        &["ovs-ofctl", "ovs-vsctl", "ovs-appctl"],
+    ) else {
         return;
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let d = tmp.path().to_path_buf();
-    let ds = d.to_str().expect("utf8 path").to_string();
+    };
+    let d = sw.dir.clone();
+    let ds = sw.ds();
     let db = format!("--db=unix:{ds}/db.sock");
-    run(
-        "ovsdb-tool",
-        &[
-            "create",
-            &format!("{ds}/conf.db"),
-            "/usr/share/openvswitch/vswitch.ovsschema",
-        ],
-        &d,
-    );
-    let _guard = Daemons { dir: d.clone() };
-    run(
-        "ovsdb-server",
-        &[
-            &format!("--remote=punix:{ds}/db.sock"),
-            &format!("--pidfile={ds}/ovsdb-server.pid"),
-            &format!("--unixctl={ds}/ovsdb-server.ctl"),
-            &format!("--log-file={ds}/ovsdb-server.log"),
-            "--detach",
-            &format!("{ds}/conf.db"),
-        ],
-        &d,
-    );
-    run(
-        "ovs-vswitchd",
-        &[
-            &format!("unix:{ds}/db.sock"),
-            "--enable-dummy=override",
-            "--disable-system",
-            "--disable-system-route",
-            &format!("--pidfile={ds}/vs.pid"),
-            &format!("--unixctl={ds}/vs.ctl"),
-            &format!("--log-file={ds}/vs.log"),
-            "--detach",
-        ],
-        &d,
-    );
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
     sock.set_read_timeout(Some(Duration::from_millis(200)))
         .expect("timeout");

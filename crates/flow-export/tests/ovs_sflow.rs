@@ -13,49 +13,14 @@
 mod common;
 
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::tcp_frame;
+use common::{run, tcp_frame};
 use flow_export::sflow::records::{encode_counter_sample, SampleFormat};
 use flow_export::{
     AppResources, CounterRecord, CounterSample, DataSource, EthernetCounters,
     GenericInterfaceCounters, OvsDpStats, PacketSample, SflowAgent, SflowConfig, SflowInterface,
 };
-
-struct Daemons {
-    dir: PathBuf,
-}
-
-impl Drop for Daemons {
-    fn drop(&mut self) {
-        for name in ["vs.pid", "ovsdb-server.pid"] {
-            if let Ok(pid) = std::fs::read_to_string(self.dir.join(name)) {
-                let pid = pid.trim();
-                if !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) {
-                    let _ = Command::new("kill").arg(pid).status();
-                }
-            }
-        }
-    }
-}
-
-fn run(cmd: &str, args: &[&str], dir: &Path) {
-    let out = Command::new(cmd)
-        .args(args)
-        .env("OVS_RUNDIR", dir)
-        .env("OVS_LOGDIR", dir)
-        .env("OVS_DBDIR", dir)
-        .env("OVS_SYSCONFDIR", dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn u32_at(b: &[u8], o: usize) -> u32 {
     b.get(o..o + 4)
@@ -197,58 +162,14 @@ fn hex(b: &[u8]) -> String {
 
 #[test]
 fn sflow_matches_open_vswitch() {
-    let bins = [
-        "/usr/sbin/ovs-vswitchd",
-        "/usr/sbin/ovsdb-server",
-        "/usr/bin/ovsdb-tool",
-        "/usr/bin/ovs-vsctl",
-    ];
-    if bins.iter().any(|b| !Path::new(b).exists())
-        || !Path::new("/usr/share/openvswitch/vswitch.ovsschema").exists()
-    {
-        println!("SKIPPED: Open vSwitch binaries not installed");
+    let Some(sw) =
+        common::RefSwitch::start("sflow_matches_open_vswitch", &["ovs-vsctl", "ovs-appctl"])
+    else {
         return;
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let d = tmp.path().to_path_buf();
-    let ds = d.to_str().expect("utf8 path").to_string();
+    };
+    let d = sw.dir.clone();
+    let ds = sw.ds();
     let db = format!("unix:{ds}/db.sock");
-    run(
-        "ovsdb-tool",
-        &[
-            "create",
-            &format!("{ds}/conf.db"),
-            "/usr/share/openvswitch/vswitch.ovsschema",
-        ],
-        &d,
-    );
-    let _guard = Daemons { dir: d.clone() };
-    run(
-        "ovsdb-server",
-        &[
-            &format!("--remote=punix:{ds}/db.sock"),
-            &format!("--pidfile={ds}/ovsdb-server.pid"),
-            &format!("--unixctl={ds}/ovsdb-server.ctl"),
-            &format!("--log-file={ds}/ovsdb-server.log"),
-            "--detach",
-            &format!("{ds}/conf.db"),
-        ],
-        &d,
-    );
-    run(
-        "ovs-vswitchd",
-        &[
-            &db,
-            "--enable-dummy=override",
-            "--disable-system",
-            "--disable-system-route",
-            &format!("--pidfile={ds}/vs.pid"),
-            &format!("--unixctl={ds}/vs.ctl"),
-            &format!("--log-file={ds}/vs.log"),
-            "--detach",
-        ],
-        &d,
-    );
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
     sock.set_read_timeout(Some(Duration::from_millis(200)))
         .expect("timeout");

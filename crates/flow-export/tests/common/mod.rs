@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Writes `datagrams` as UDP packets from 127.0.0.1:40000 to 127.0.0.1:`port` in a pcap file.
@@ -61,13 +61,18 @@ pub fn write_pcap(path: &Path, port: u16, datagrams: &[Vec<u8>]) {
     }
 }
 
-/// Whether tshark can be run.
+/// Whether tshark can be run. When it cannot and `FERRO_REQUIRE_REFERENCE=1` (CI, which
+/// installs it), that is a failure rather than a skip.
 pub fn have_tshark() -> bool {
-    Command::new("tshark")
+    let ok = Command::new("tshark")
         .arg("--version")
         .output()
         .map(|o| o.status.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    if !ok && std::env::var("FERRO_REQUIRE_REFERENCE").as_deref() == Ok("1") {
+        panic!("tshark is not installed (apt-get install tshark)");
+    }
+    ok
 }
 
 /// Decodes the datagrams with `tshark -V`, dissecting UDP `port` as `proto`; returns the text.
@@ -147,4 +152,105 @@ pub fn tcp_frame(vlan: Option<(u16, u8)>, total: usize) -> Vec<u8> {
     ]);
     f.resize(f.len() + ip_len - 40, 0xab);
     f
+}
+
+/// Runs one of Open vSwitch's tools with its directories pointed at `dir`; panics with the
+/// tool's stderr when it fails.
+pub fn run(cmd: &str, args: &[&str], dir: &Path) {
+    let out = Command::new(cmd)
+        .args(args)
+        .env("OVS_RUNDIR", dir)
+        .env("OVS_LOGDIR", dir)
+        .env("OVS_DBDIR", dir)
+        .env("OVS_SYSCONFDIR", dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A private Open vSwitch (ovsdb-server and ovs-vswitchd with dummy ports) in a temporary
+/// directory, both stopped by pid when dropped. The database socket is `<dir>/db.sock`, the
+/// switch's pidfile and control socket `<dir>/vs.pid` and `<dir>/vs.ctl`.
+pub struct RefSwitch {
+    /// The directory (sockets, pidfiles, logs, database).
+    pub dir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl RefSwitch {
+    /// Starts the reference switch; `None` after a printed skip notice when Open vSwitch (with
+    /// `tools`, e.g. `ovs-vsctl`) is not installed, a failure instead under
+    /// `FERRO_REQUIRE_REFERENCE=1`.
+    pub fn start(test: &str, tools: &[&str]) -> Option<RefSwitch> {
+        let mut needed = vec!["ovs-vswitchd", "ovsdb-server", "ovsdb-tool"];
+        needed.extend_from_slice(tools);
+        if !testkit::reference::require(test, &needed)
+            || !testkit::reference::vswitch_schema().exists()
+        {
+            return None;
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let sw = RefSwitch {
+            dir: tmp.path().to_path_buf(),
+            _tmp: tmp,
+        };
+        let d = &sw.dir;
+        let ds = d.to_str().expect("utf8 path");
+        let schema = testkit::reference::vswitch_schema();
+        run(
+            "ovsdb-tool",
+            &[
+                "create",
+                &format!("{ds}/conf.db"),
+                schema.to_str().expect("utf8 path"),
+            ],
+            d,
+        );
+        run(
+            "ovsdb-server",
+            &[
+                &format!("--remote=punix:{ds}/db.sock"),
+                &format!("--pidfile={ds}/ovsdb-server.pid"),
+                &format!("--unixctl={ds}/ovsdb-server.ctl"),
+                &format!("--log-file={ds}/ovsdb-server.log"),
+                "--detach",
+                &format!("{ds}/conf.db"),
+            ],
+            d,
+        );
+        run(
+            "ovs-vswitchd",
+            &[
+                &format!("unix:{ds}/db.sock"),
+                "--enable-dummy=override",
+                "--disable-system",
+                "--disable-system-route",
+                &format!("--pidfile={ds}/vs.pid"),
+                &format!("--unixctl={ds}/vs.ctl"),
+                &format!("--log-file={ds}/vs.log"),
+                "--detach",
+            ],
+            d,
+        );
+        Some(sw)
+    }
+
+    /// The directory as a string, for building command-line arguments.
+    pub fn ds(&self) -> String {
+        self.dir.to_str().expect("utf8 path").to_string()
+    }
+}
+
+impl Drop for RefSwitch {
+    fn drop(&mut self) {
+        for name in ["vs.pid", "ovsdb-server.pid"] {
+            if let Some(pid) = testkit::sandbox::read_pidfile(&self.dir.join(name)) {
+                testkit::sandbox::stop_pid(pid, std::time::Duration::from_secs(5));
+            }
+        }
+    }
 }
