@@ -19,6 +19,10 @@
 //!   verified against `ovs-ofctl parse-pcap` on thousands of frames; plus the per-packet
 //!   wildcards and printer OVS uses to show a packet's flow ([`packet_wildcards`],
 //!   [`format_packet_flow`]).
+//! * [`mod@compose`]: flow-to-packet composition (Open vSwitch's `flow_compose()`), the frame
+//!   `ovs-ofctl compose-packet`, `netdev-dummy/receive` and `ofproto/trace --generate` build
+//!   for a flow ([`compose_packet`], [`compose_packet_sized`]), verified byte for byte
+//!   against OVS 3.1.
 //! * [`value`]: value syntaxes (numbers, IPv4/IPv6 with prefixes or masks, MACs, flag sets,
 //!   fragment keywords, ports and the caller-supplied [`PortMap`]).
 //!
@@ -66,6 +70,7 @@
 //! tunnel metadata/GBP/ERSPAN/GTP-U fields, NSH, `nd_reserved`/`nd_options_type`, and the
 //! warnings OVS logs for deprecated port numbers.
 
+pub mod compose;
 pub mod error;
 pub mod extract;
 pub mod field;
@@ -75,6 +80,10 @@ pub mod parse;
 pub mod prereq;
 pub mod value;
 
+pub use compose::{
+    compose_packet, compose_packet_into, compose_packet_sized, generated_payload, DEFAULT_L7_LEN,
+    MAX_SIZED_LEN,
+};
 pub use error::FlowError;
 pub use extract::{
     extract, extract_with_layers, extract_with_vlan_limit, format_packet_flow, packet_wildcards,

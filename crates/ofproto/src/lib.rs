@@ -54,8 +54,8 @@ pub mod xlate;
 
 pub use snapshot::{NormalState, OfActions, PortInfo, Snapshot};
 pub use xlate::{
-    format_trace, megaflow_mask, xlate, xlate_with, SideEffect, XlateError, XlateOptions,
-    XlateOutput, MAX_RESUBMIT_DEPTH,
+    format_trace, megaflow_mask, xlate, xlate_actions, xlate_with, SideEffect, XlateError,
+    XlateOptions, XlateOutput, MAX_RESUBMIT_DEPTH,
 };
 
 #[cfg(test)]

@@ -172,6 +172,27 @@ pub fn xlate(snap: &Snapshot, flow: &Flow, tracing: bool) -> XlateOutput {
 
 /// [`xlate()`](fn@xlate) with explicit options.
 pub fn xlate_with(snap: &Snapshot, flow: &Flow, opts: XlateOptions) -> XlateOutput {
+    run(snap, flow, opts, None)
+}
+
+/// Translates an explicit action list (an OpenFlow `packet_out`'s) for a packet with flow
+/// `flow`, as if a rule in table 0 held them: `resubmit`, `NORMAL`, outputs, rewrites
+/// and the action set behave as in [`xlate_with`].
+pub fn xlate_actions(
+    snap: &Snapshot,
+    flow: &Flow,
+    actions: &[ofp_actions::Action],
+    opts: XlateOptions,
+) -> XlateOutput {
+    run(snap, flow, opts, Some(actions))
+}
+
+fn run(
+    snap: &Snapshot,
+    flow: &Flow,
+    opts: XlateOptions,
+    start: Option<&[ofp_actions::Action]>,
+) -> XlateOutput {
     let tracing = opts.tracing;
     let mut wc = FlowWildcards::catchall();
     for f in [FieldId::RecircId, FieldId::InPort, FieldId::EthType] {
@@ -200,7 +221,12 @@ pub fn xlate_with(snap: &Snapshot, flow: &Flow, opts: XlateOptions) -> XlateOutp
         table_id: 0,
         cookie: 0,
     };
-    cx.table(0, 0, 4);
+    match start {
+        None => cx.table(0, 0, 4),
+        Some(acts) => {
+            cx.actions(acts, 4, 0);
+        }
+    }
     // The OpenFlow 1.1+ action set runs when the pipeline ends.
     if !cx.stop && !cx.action_set.is_empty() {
         if let Some(start) = cx.top_jump.take() {

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 
-use dpif::OdpAction;
 use flow::{parse_match, FieldId, Flow};
 use normal::{BundleConfig, PortVlan, PortVlanSettings, VlanMode};
 use ofp_actions::{
@@ -18,6 +17,7 @@ use ofproto::{format_trace, xlate_with, OfActions, PortInfo, SideEffect, Snapsho
 use ofproto_tables::{
     Bucket, FlowMod, FlowModCommand, GroupCommand, GroupMod, GroupType, RuleActions,
 };
+use testkit::trace::{line, normalise_text};
 
 struct Case {
     index: usize,
@@ -280,74 +280,9 @@ fn trace_flow(s: &str) -> Flow {
     *parse_match(&s, None).expect("trace flow").flow()
 }
 
-fn line(text: &str, prefix: &str, unordered: Option<&[String]>) -> Option<String> {
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .map(|l| match unordered {
-            Some(tags) => normalise_ports(l, tags),
-            None => l.to_string(),
-        })
-}
-
-/// Open vSwitch floods (`flood`, `all`, NORMAL) in the order of its port hash map, which
-/// changes from run to run. A `Datapath actions:` line made only of outputs and header
-/// changes is therefore compared as the set of (port, headers the packet has there) pairs.
-fn normalise_ports(l: &str, tags: &[String]) -> String {
-    let Some(rest) = l.strip_prefix("Datapath actions: ") else {
-        return l.to_string();
-    };
-    let Ok(actions) = dpif::parse_actions(rest) else {
-        return l.to_string();
-    };
-    // The packet's VLAN stack, outermost last.
-    let mut stack: Vec<String> = tags.iter().rev().cloned().collect();
-    let mut sets: Vec<String> = Vec::new();
-    let mut outputs: Vec<String> = Vec::new();
-    for a in &actions {
-        match a {
-            OdpAction::Output(p) => {
-                let mut s = sets.clone();
-                s.sort();
-                outputs.push(format!("{p}[{}] {}", stack.join("/"), s.join(" ")));
-            }
-            OdpAction::PopVlan => {
-                stack.pop();
-            }
-            OdpAction::PushVlan { .. } => {
-                let t = dpif::format_actions(std::slice::from_ref(a));
-                let t = t.trim_start_matches("push_vlan(").trim_end_matches(')');
-                stack.push(t.to_string());
-            }
-            OdpAction::Set(attr) => {
-                let mut t = String::new();
-                attr.format(&mut t);
-                let kind = t.split('(').next().unwrap_or_default().to_string();
-                sets.retain(|x| !x.starts_with(&format!("{kind}(")));
-                sets.push(t);
-            }
-            _ => return l.to_string(),
-        }
-    }
-    outputs.sort();
-    format!("Datapath actions (as a set): {}", outputs.join(", "))
-}
-
-fn normalise_text(t: &str, unordered: Option<&[String]>) -> String {
-    t.lines()
-        .map(|l| match unordered {
-            Some(tags) => normalise_ports(l, tags) + "\n",
-            None => l.to_string() + "\n",
-        })
-        .collect()
-}
-
 /// The packet's VLAN tags as `push_vlan` prints them, outermost first.
 fn vlan_tags(flow: &Flow) -> Vec<String> {
-    [flow.vlan_tci(), flow.vlan_tci1()]
-        .iter()
-        .take_while(|t| *t & 0x1000 != 0)
-        .map(|t| format!("vid={},pcp={}", t & 0xfff, t >> 13))
-        .collect()
+    testkit::trace::vlan_tags(&[flow.vlan_tci(), flow.vlan_tci1()])
 }
 
 #[test]

@@ -35,9 +35,13 @@
 //! a [`flow::Match`] and keep their action/instruction lists as raw bytes
 //! ([`msgs::flow::RawActions`]); the printer and [`flow_text`] interpret
 //! them with the `ofp-actions` crate.
-//! Bodies of messages not modelled yet (OF1.5 and Nicira group messages,
-//! `NXT_PACKET_IN2`, ...) are identified and carried as opaque bytes, so
-//! decode -> encode is lossless for every message.
+//! Table descriptions and table status, flow monitoring (Nicira, ONF and
+//! OpenFlow 1.4 layouts), `NXT_PACKET_IN2` / `NXT_RESUME` with their
+//! continuations, and requestforward are modelled too
+//! ([`msgs::table_desc`], [`msgs::monitor`], [`msgs::packet_in2`]).
+//! Bodies of messages not modelled yet (TLV table mod/reply, IPFIX
+//! statistics, `NXT_CT_FLUSH`, ...) are identified and carried as opaque
+//! bytes, so decode -> encode is lossless for every message.
 
 pub mod error;
 pub mod flow_text;

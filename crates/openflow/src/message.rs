@@ -17,8 +17,8 @@
 //! kept in the envelope so that, e.g., an `NXT_ROLE_REQUEST` received over
 //! OF1.3 re-encodes as `NXT_ROLE_REQUEST`, not `OFPT_ROLE_REQUEST`.
 //!
-//! Adding a codec for a message that is opaque today (OF1.5 and Nicira
-//! group messages, `NXT_PACKET_IN2`, ...) means adding a variant here
+//! Adding a codec for a message that is opaque today (TLV table messages,
+//! IPFIX statistics, `NXT_CT_FLUSH`, ...) means adding a variant here
 //! plus one arm in `decode_body`,
 //! `encode_body` and `Message::msg_type`; the raw table already knows
 //! those messages.
@@ -36,10 +36,13 @@ use crate::msgs::flow::{
 use crate::msgs::group::{self, GroupDesc, GroupMod, GroupStats};
 use crate::msgs::hello::{self, Hello};
 use crate::msgs::meter::{self, GroupFeatures, MeterConfig, MeterFeatures, MeterMod, MeterStats};
+use crate::msgs::monitor::{self, FlowMonitorRequest, FlowUpdate};
 use crate::msgs::ofp_error::{self, ErrorMsg};
+use crate::msgs::packet_in2::{self, PacketIn2};
 use crate::msgs::port::{self, Port, PortMod, PortStatus};
 use crate::msgs::queue::{self, PacketQueue, QueueConfigReply};
 use crate::msgs::stats::{self, Desc, PortStats, QueueStats, TableStats};
+use crate::msgs::table_desc::{self, TableDesc, TableStatus};
 use crate::msgs::table_features::{self, TableFeatures};
 use crate::msgs::{BodyError, Ctx};
 use crate::raw::{self, identify, stats_types, IdentifyError, MsgType, RawCode, RawId};
@@ -223,9 +226,35 @@ pub enum Message {
     },
     /// `OFPST_GROUP` / `NXST_GROUP` reply.
     GroupStatsReply(Vec<GroupStats>),
+    /// `OFPT_TABLE_STATUS`.
+    TableStatus(TableStatus),
+    /// `OFPST_TABLE_DESC` request.
+    TableDescRequest,
+    /// `OFPST_TABLE_DESC` reply.
+    TableDescReply(Vec<TableDesc>),
+    /// `NXST_FLOW_MONITOR` / `ONFST_FLOW_MONITOR` / `OFPST_FLOW_MONITOR`
+    /// request.
+    FlowMonitorRequest(Vec<FlowMonitorRequest>),
+    /// `NXST_FLOW_MONITOR` / `ONFST_FLOW_MONITOR` / `OFPST_FLOW_MONITOR`
+    /// reply.
+    FlowMonitorReply(Vec<FlowUpdate>),
+    /// `NXT_FLOW_MONITOR_CANCEL` / `ONFT_FLOW_MONITOR_CANCEL` with the
+    /// monitor id.
+    FlowMonitorCancel(u32),
+    /// `NXT_FLOW_MONITOR_PAUSED` / `ONFT_FLOW_MONITOR_PAUSED`.
+    FlowMonitorPaused,
+    /// `NXT_FLOW_MONITOR_RESUMED` / `ONFT_FLOW_MONITOR_RESUMED`.
+    FlowMonitorResumed,
+    /// `NXT_PACKET_IN2` (its [`MsgType`] is [`MsgType::PacketIn`]).
+    PacketIn2(PacketIn2),
+    /// `NXT_RESUME`.
+    Resume(PacketIn2),
+    /// `OFPT_REQUESTFORWARD` / `ONFT_REQUESTFORWARD`: a group_mod or
+    /// meter_mod another controller sent, in the same version.
+    RequestForward(Box<OfpMsg>),
     /// A known message whose body is not modelled yet (group features in
-    /// Nicira form,
-    /// `NXT_PACKET_IN2`, OF1.1/1.2 table stats, ...): the bytes after the
+    /// Nicira form, TLV table messages, OF1.1/1.2 table stats, ...): the
+    /// bytes after the
     /// raw header.  Only valid with an explicit raw identity.
     Opaque(Vec<u8>),
 }
@@ -305,6 +334,17 @@ impl Message {
             M::GroupDescReply(_) => T::GroupDescReply,
             M::GroupStatsRequest { .. } => T::GroupStatsRequest,
             M::GroupStatsReply(_) => T::GroupStatsReply,
+            M::TableStatus(_) => T::TableStatus,
+            M::TableDescRequest => T::TableDescRequest,
+            M::TableDescReply(_) => T::TableDescReply,
+            M::FlowMonitorRequest(_) => T::FlowMonitorRequest,
+            M::FlowMonitorReply(_) => T::FlowMonitorReply,
+            M::FlowMonitorCancel(_) => T::FlowMonitorCancel,
+            M::FlowMonitorPaused => T::FlowMonitorPaused,
+            M::FlowMonitorResumed => T::FlowMonitorResumed,
+            M::PacketIn2(_) => T::PacketIn,
+            M::Resume(_) => T::Resume,
+            M::RequestForward(_) => T::RequestForward,
             M::Opaque(_) => return None,
         })
     }
@@ -451,6 +491,9 @@ impl OfpMsg {
                 }
                 Ok(id)
             }
+            (None, Some(_)) if matches!(self.body, Message::PacketIn2(_)) => RawId::all()
+                .find(|id| is_packet_in2(*id) && id.valid_in(self.version))
+                .ok_or(EncodeError::NoEncoding(MsgType::PacketIn, self.version)),
             (None, Some(ty)) => {
                 RawId::for_type(ty, self.version).ok_or(EncodeError::NoEncoding(ty, self.version))
             }
@@ -672,7 +715,22 @@ fn decode_body(v: Version, id: RawId, r: &mut Reader<'_>) -> Result<Message, Bod
         T::PacketIn if !is_packet_in2(id) => {
             M::PacketIn(flowmsg::decode_packet_in(v, is_nx(id), r)?)
         }
+        T::PacketIn => M::PacketIn2(packet_in2::decode(v, r)?),
+        T::Resume => M::Resume(packet_in2::decode(v, r)?),
         T::PacketOut => M::PacketOut(flowmsg::decode_packet_out(v, r)?),
+        T::TableStatus => M::TableStatus(table_desc::decode_status(r)?),
+        T::TableDescRequest => M::TableDescRequest,
+        T::TableDescReply => M::TableDescReply(table_desc::decode_descs(r)?),
+        T::FlowMonitorRequest => {
+            M::FlowMonitorRequest(monitor::decode_requests(monitor_layout(id), r)?)
+        }
+        T::FlowMonitorReply => {
+            M::FlowMonitorReply(monitor::decode_updates(monitor_layout(id), v, r)?)
+        }
+        T::FlowMonitorCancel => M::FlowMonitorCancel(r.u32().ctx("flow monitor cancel")?),
+        T::FlowMonitorPaused => M::FlowMonitorPaused,
+        T::RequestForward => M::RequestForward(Box::new(decode_forwarded(v, r.take_rest())?)),
+        T::FlowMonitorResumed => M::FlowMonitorResumed,
         T::FlowStatsRequest => M::FlowStatsRequest(flowmsg::decode_flow_stats_request(
             v,
             is_vendor_stats(id),
@@ -726,8 +784,47 @@ fn decode_body(v: Version, id: RawId, r: &mut Reader<'_>) -> Result<Message, Bod
     Ok(m)
 }
 
+/// The request inside a requestforward: a whole group_mod or meter_mod of
+/// the same version.
+fn decode_forwarded(v: Version, inner: &[u8]) -> Result<OfpMsg, BodyError> {
+    if inner.first().copied() != Some(v.wire()) {
+        return Err(BodyError::invalid(
+            OfpErr::OFPBRC_BAD_VERSION,
+            "forwarded request has another version",
+        ));
+    }
+    let claimed = Header::parse(inner).map_or(0, |h| usize::from(h.length));
+    if claimed != inner.len() {
+        return Err(BodyError::invalid(
+            OfpErr::OFPBFC_MSG_BAD_LEN,
+            format!(
+                "forwarded request claims {claimed} bytes of {}",
+                inner.len()
+            ),
+        ));
+    }
+    let m = OfpMsg::decode(inner).map_err(|e| BodyError::invalid(e.ofperr(), e.to_string()))?;
+    if !matches!(m.body, Message::GroupMod(_) | Message::MeterMod(_)) {
+        return Err(BodyError::invalid(
+            OfpErr::OFPBFC_MSG_UNSUP,
+            "forwarded request is neither a group_mod nor a meter_mod",
+        ));
+    }
+    Ok(m)
+}
+
 fn is_packet_in2(id: RawId) -> bool {
     matches!(id.entry().code, RawCode::Vendor { subtype: 30, .. })
+}
+
+/// The flow monitor layout of a raw message: OpenFlow 1.4's for the
+/// standard multipart, else the NX or ONF extension's.
+pub(crate) fn monitor_layout(id: RawId) -> monitor::Layout {
+    match id.entry().code {
+        RawCode::Stats { .. } => monitor::Layout::Of14,
+        RawCode::VendorStats { vendor, .. } if vendor == raw::ONF_VENDOR => monitor::Layout::Onf,
+        _ => monitor::Layout::Nicira,
+    }
 }
 
 fn is_vendor_stats(id: RawId) -> bool {
@@ -837,6 +934,36 @@ fn encode_body(v: Version, id: RawId, m: &Message, w: &mut Writer) -> Result<(),
             flowmsg::encode_packet_in(v, is_nx(id), p, w)
         }
         M::PacketOut(p) => flowmsg::encode_packet_out(v, p, w),
+        M::PacketIn2(p) => {
+            if !is_packet_in2(id) {
+                return Err(mismatch());
+            }
+            packet_in2::encode(v, p, w)
+        }
+        M::Resume(p) => packet_in2::encode(v, p, w),
+        M::TableStatus(t) => table_desc::encode_status(t, w),
+        M::TableDescRequest | M::FlowMonitorPaused | M::FlowMonitorResumed => {}
+        M::TableDescReply(d) => table_desc::encode_descs(d, w),
+        M::FlowMonitorRequest(q) => monitor::encode_requests(monitor_layout(id), v, q, w),
+        M::FlowMonitorReply(u) => {
+            let layout = monitor_layout(id);
+            if layout != monitor::Layout::Of14
+                && u.iter()
+                    .any(|x| matches!(x, FlowUpdate::Paused | FlowUpdate::Resumed))
+            {
+                return Err(mismatch());
+            }
+            monitor::encode_updates(layout, v, u, w)
+        }
+        M::FlowMonitorCancel(x) => {
+            w.u32(*x);
+        }
+        M::RequestForward(inner) => {
+            if inner.version != v {
+                return Err(mismatch());
+            }
+            w.bytes(&inner.encode()?);
+        }
         M::FlowStatsRequest(q) | M::AggregateRequest(q) => {
             flowmsg::encode_flow_stats_request(v, is_vendor_stats(id), q, w)
         }

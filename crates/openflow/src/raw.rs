@@ -20,8 +20,8 @@
 //! multiple of some unit), which is how "incorrect length" is detected
 //! before any body decoder runs.
 //!
-//! Messages whose bodies this crate does not model yet (OF1.5 and Nicira
-//! group messages, `NXT_PACKET_IN2`, ...) are nevertheless in the table, so
+//! Messages whose bodies this crate does not model yet
+//! (TLV table messages, IPFIX statistics, ...) are nevertheless in the table, so
 //! they are identified, named and carried as opaque bodies
 //! ([`crate::Message::Opaque`]); adding a codec for one means adding a
 //! [`crate::Message`] variant and a match arm in `codec`, nothing here.

@@ -7,10 +7,11 @@
 //! implemented here yet. Commands that need a switch connection are in the table with
 //! [`not_yet`] as their handler until the connection layer exists.
 
-use crate::{offline, Context, Fatal};
+use crate::session::Session;
+use crate::{flows, groups, meters, offline, online, packet_out, Fatal};
 
 /// A command handler: the context and the command's arguments (without its name).
-pub type Handler = fn(&Context, &[String]) -> Result<(), Fatal>;
+pub type Handler = fn(&mut Session, &[String]) -> Result<(), Fatal>;
 
 /// One command.
 pub struct Command {
@@ -36,55 +37,67 @@ const fn cmd(name: &'static str, min: usize, max: usize, run: Handler) -> Comman
 const MANY: usize = usize::MAX;
 
 /// Handler for commands that are recognised but not implemented yet.
-fn not_yet(_: &Context, _: &[String]) -> Result<(), Fatal> {
+fn not_yet(_: &mut Session, _: &[String]) -> Result<(), Fatal> {
     Err(Fatal(
         "this command is not implemented yet in ferroswitch's ovs-ofctl".into(),
     ))
 }
 
+fn parse_flow(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
+    offline::parse_flow(&s.cx, a)
+}
+
+fn parse_flows(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
+    offline::parse_flows(&s.cx, a)
+}
+
+fn ofp_print(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
+    offline::ofp_print(&s.cx, a)
+}
+
 /// Every command, online and offline.
 pub const COMMANDS: &[Command] = &[
     // Switch commands (need a connection).
-    cmd("show", 1, 1, not_yet),
+    cmd("show", 1, 1, online::show),
     cmd("monitor", 1, 3, not_yet),
     cmd("snoop", 1, 1, not_yet),
-    cmd("dump-desc", 1, 1, not_yet),
-    cmd("dump-tables", 1, 1, not_yet),
-    cmd("dump-table-features", 1, 1, not_yet),
-    cmd("dump-table-desc", 1, 1, not_yet),
-    cmd("get-frags", 1, 1, not_yet),
-    cmd("set-frags", 2, 2, not_yet),
-    cmd("mod-port", 3, 3, not_yet),
-    cmd("mod-table", 3, 3, not_yet),
-    cmd("dump-ports", 1, 2, not_yet),
-    cmd("dump-ports-desc", 1, 2, not_yet),
-    cmd("dump-flows", 1, 2, not_yet),
-    cmd("dump-aggregate", 1, 2, not_yet),
-    cmd("queue-stats", 1, 3, not_yet),
-    cmd("queue-get-config", 1, 3, not_yet),
-    cmd("add-flow", 2, 2, not_yet),
-    cmd("add-flows", 2, 2, not_yet),
-    cmd("mod-flows", 2, 2, not_yet),
-    cmd("del-flows", 1, 2, not_yet),
+    cmd("dump-desc", 1, 1, online::dump_desc),
+    cmd("dump-tables", 1, 1, online::dump_tables),
+    cmd("dump-table-features", 1, 1, online::dump_table_features),
+    cmd("dump-table-desc", 1, 1, online::dump_table_desc),
+    cmd("get-frags", 1, 1, online::get_frags),
+    cmd("set-frags", 2, 2, online::set_frags),
+    cmd("mod-port", 3, 3, online::mod_port),
+    cmd("mod-table", 3, 3, online::mod_table),
+    cmd("dump-ports", 1, 2, online::dump_ports),
+    cmd("dump-ports-desc", 1, 2, online::dump_ports_desc),
+    cmd("dump-flows", 1, 2, flows::dump_flows),
+    cmd("dump-aggregate", 1, 2, flows::dump_aggregate),
+    cmd("queue-stats", 1, 3, online::queue_stats),
+    cmd("queue-get-config", 1, 3, online::queue_get_config),
+    cmd("add-flow", 2, 2, flows::add_flow),
+    cmd("add-flows", 2, 2, flows::add_flows),
+    cmd("mod-flows", 2, 2, flows::mod_flows),
+    cmd("del-flows", 1, 2, flows::del_flows),
     cmd("replace-flows", 2, 2, not_yet),
     cmd("diff-flows", 2, 2, not_yet),
-    cmd("add-group", 1, 2, not_yet),
-    cmd("add-groups", 2, 2, not_yet),
-    cmd("mod-group", 1, 2, not_yet),
-    cmd("del-groups", 1, 2, not_yet),
+    cmd("add-group", 1, 2, groups::add_group),
+    cmd("add-groups", 2, 2, groups::add_groups),
+    cmd("mod-group", 1, 2, groups::mod_group),
+    cmd("del-groups", 1, 2, groups::del_groups),
     cmd("insert-buckets", 1, 2, not_yet),
     cmd("remove-buckets", 1, 2, not_yet),
-    cmd("dump-groups", 1, 2, not_yet),
-    cmd("dump-group-stats", 1, 2, not_yet),
-    cmd("dump-group-features", 1, 1, not_yet),
-    cmd("add-meter", 2, 2, not_yet),
-    cmd("mod-meter", 2, 2, not_yet),
-    cmd("del-meter", 1, 2, not_yet),
-    cmd("del-meters", 1, 2, not_yet),
-    cmd("dump-meter", 1, 2, not_yet),
-    cmd("dump-meters", 1, 2, not_yet),
-    cmd("meter-stats", 1, 2, not_yet),
-    cmd("meter-features", 1, 1, not_yet),
+    cmd("dump-groups", 1, 2, groups::dump_groups),
+    cmd("dump-group-stats", 1, 2, groups::dump_group_stats),
+    cmd("dump-group-features", 1, 1, online::dump_group_features),
+    cmd("add-meter", 2, 2, meters::add_meter),
+    cmd("mod-meter", 2, 2, meters::mod_meter),
+    cmd("del-meter", 1, 2, meters::del_meters),
+    cmd("del-meters", 1, 2, meters::del_meters),
+    cmd("dump-meter", 1, 2, meters::dump_meters),
+    cmd("dump-meters", 1, 2, meters::dump_meters),
+    cmd("meter-stats", 1, 2, meters::meter_stats),
+    cmd("meter-features", 1, 1, meters::meter_features),
     cmd("add-tlv-map", 2, 2, not_yet),
     cmd("del-tlv-map", 1, 2, not_yet),
     cmd("dump-tlv-map", 1, 1, not_yet),
@@ -92,15 +105,15 @@ pub const COMMANDS: &[Command] = &[
     cmd("dump-ipfix-flow", 1, 1, not_yet),
     cmd("ct-flush-zone", 2, 2, not_yet),
     cmd("ct-flush", 1, 4, not_yet),
-    cmd("packet-out", 2, MANY, not_yet),
-    cmd("probe", 1, 1, not_yet),
+    cmd("packet-out", 2, MANY, packet_out::packet_out),
+    cmd("probe", 1, 1, online::probe),
     cmd("ping", 1, 2, not_yet),
     cmd("benchmark", 3, 3, not_yet),
     cmd("bundle", 2, 2, not_yet),
     // Offline commands.
-    cmd("parse-flow", 1, 1, offline::parse_flow),
-    cmd("parse-flows", 1, 1, offline::parse_flows),
-    cmd("ofp-print", 1, 2, offline::ofp_print),
+    cmd("parse-flow", 1, 1, parse_flow),
+    cmd("parse-flows", 1, 1, parse_flows),
+    cmd("ofp-print", 1, 2, ofp_print),
     cmd("ofp-parse", 1, 1, not_yet),
     cmd("ofp-parse-pcap", 1, MANY, not_yet),
     cmd("parse-nxm", 0, 0, not_yet),
@@ -120,7 +133,7 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// Runs command `name` with `args`, checking the argument count first.
-pub fn run(cx: &Context, name: &str, args: &[String]) -> Result<(), Fatal> {
+pub fn run(s: &mut Session, name: &str, args: &[String]) -> Result<(), Fatal> {
     let Some(c) = COMMANDS.iter().find(|c| c.name == name) else {
         return Err(Fatal(format!(
             "unknown command '{name}'; use --help for help"
@@ -138,5 +151,5 @@ pub fn run(cx: &Context, name: &str, args: &[String]) -> Result<(), Fatal> {
             c.max
         )));
     }
-    (c.run)(cx, args)
+    (c.run)(s, args)
 }

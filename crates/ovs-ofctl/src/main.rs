@@ -17,7 +17,14 @@
 //! layer (`stream` + `openflow` framing) and slot into the same table.
 
 mod commands;
+mod flows;
+mod groups;
+mod meters;
 mod offline;
+mod online;
+mod packet_out;
+mod session;
+mod vconn;
 
 use getopt::{HasArg, Opt, Ordering};
 use openflow::protocol::{parse_versions, version_name, ProtocolSet};
@@ -49,6 +56,14 @@ pub struct Context {
     pub names: Option<bool>,
     /// ofp-print verbosity (`-m` raises it).
     pub verbosity: u32,
+    /// OpenFlow versions allowed by `-O` (default: OpenFlow 1.0).
+    pub versions: Vec<Version>,
+    /// `--sort`/`--rsort` criteria, in order.
+    pub sort: Vec<flows::SortKey>,
+    /// Statistics in flow dumps (`--no-stats` clears it).
+    pub stats: bool,
+    /// `--bundle`: send modifications as one atomic bundle.
+    pub bundle: bool,
 }
 
 const OPTIONS: &[Opt] = &[
@@ -140,11 +155,16 @@ fn main() -> ExitCode {
     };
     let mut versions: Vec<Version> = Vec::new();
     let mut formats = ProtocolSet::ANY;
+    let mut timeout: Option<u32> = None;
     let mut cx = Context {
         allowed: ProtocolSet::ANY,
         strict: false,
         names: None,
         verbosity: 0,
+        versions: Vec::new(),
+        sort: Vec::new(),
+        stats: true,
+        bundle: false,
     };
     for o in &parsed.opts {
         let value = o.value.as_deref().unwrap_or("");
@@ -188,11 +208,33 @@ fn main() -> ExitCode {
             "names" => cx.names = Some(true),
             "no-names" => cx.names = Some(false),
             "more" => cx.verbosity += 1,
+            "no-stats" => cx.stats = false,
+            "bundle" => cx.bundle = true,
+            "sort" | "rsort" => {
+                let field = match o.value.as_deref() {
+                    None | Some("priority") => None,
+                    Some(name) => match flow::FieldId::from_name(name) {
+                        Some(f) => Some(f),
+                        None => return fatal(&format!("{name}: unknown field name")),
+                    },
+                };
+                cx.sort.push((field, o.name == "rsort"));
+            }
+            "timeout" => match value.parse::<u32>() {
+                Ok(t) if t > 0 => timeout = Some(t),
+                Ok(_) => timeout = None,
+                Err(_) => return fatal(&format!("value {value} on -t or --timeout is invalid")),
+            },
             _ => {}
         }
     }
     if versions.is_empty() {
-        versions.push(Version::Of10);
+        // Bundles need OpenFlow 1.4, which `--bundle` then uses by default.
+        versions.push(if cx.bundle {
+            Version::Of14
+        } else {
+            Version::Of10
+        });
     }
     let version_protocols = ProtocolSet::of_versions(&versions);
     if formats.intersect(version_protocols).is_empty() {
@@ -206,14 +248,21 @@ fn main() -> ExitCode {
         ));
     }
     cx.allowed = formats.intersect(version_protocols);
+    cx.versions = versions;
     let Some((name, rest)) = parsed.operands.split_first() else {
         return fatal("missing command name; use --help for help");
     };
-    match commands::run(&cx, name, rest) {
+    if let Some(secs) = timeout {
+        // As OVS: the whole run is limited, and the process dies of SIGALRM when it is over.
+        nix::unistd::alarm::set(secs);
+    }
+    let mut session = session::Session::new(cx);
+    match commands::run(&mut session, name, rest) {
         Ok(()) => {
             let _ = std::io::stdout().flush();
             ExitCode::SUCCESS
         }
+        Err(Fatal(msg)) if msg.is_empty() => ExitCode::from(1),
         Err(Fatal(msg)) => fatal(&msg),
     }
 }

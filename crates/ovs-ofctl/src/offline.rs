@@ -45,7 +45,7 @@ pub fn parse_flow(cx: &Context, args: &[String]) -> Result<(), Fatal> {
 }
 
 /// Reads `name` (`-` = standard input) as text.
-fn read_input(name: &str) -> Result<String, Fatal> {
+pub fn read_input(name: &str) -> Result<String, Fatal> {
     let mut bytes = Vec::new();
     let result = if name == "-" {
         std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())

@@ -194,7 +194,9 @@ fn set_columns(ts: &TableSchema, row: &mut Row, body: &Value, diff: bool) -> Res
                 .get(idx)
                 .cloned()
                 .unwrap_or_else(|| Datum::default_for(&col.ty));
-            let new = if col.ty.is_scalar() {
+            // Servers send the new value, not a difference, for columns that hold at most
+            // one element (scalars and optional values: `["set", []]` clears one).
+            let new = if col.ty.is_scalar() || (col.ty.max == 1 && col.ty.value.is_none()) {
                 d
             } else {
                 old.apply_diff(&d)
@@ -267,6 +269,18 @@ mod tests {
             "{k=w, x=y}"
         );
         assert_eq!(r.seqno(), 2);
+        // An optional column carries its new value (as Open vSwitch's server sends it),
+        // not a difference: 5 -> 6 is "6", and clearing is an empty set.
+        r.apply_update2(&json!({"T": {u: {"modify": {"opt": 6}}}}))
+            .unwrap();
+        let opt_ty = &t.column("opt").unwrap().ty;
+        assert_eq!(r.get("T", &uuid, "opt").unwrap().to_ovs_string(opt_ty), "6");
+        r.apply_update2(&json!({"T": {u: {"modify": {"opt": ["set", []]}}}}))
+            .unwrap();
+        assert_eq!(
+            r.get("T", &uuid, "opt").unwrap().to_ovs_string(opt_ty),
+            "[]"
+        );
         r.apply_update2(&json!({"T": {u: {"delete": null}}}))
             .unwrap();
         assert_eq!(r.len("T"), 0);

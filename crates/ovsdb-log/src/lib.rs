@@ -31,5 +31,5 @@ pub use codec::{
     Record,
 };
 pub use lock::{LockError, LockFile};
-pub use log::{Log, LogError, OpenMode, Opened};
+pub use log::{Log, LogError, OpenMode, Opened, SyncHandle};
 pub use policy::{CompactionPolicy, LogStats};

@@ -16,7 +16,8 @@
 //! Read-only opens take no lock, like `ovsdb-tool show-log`.
 //!
 //! [`Log::append`] writes one record at the end; with `durable` set it
-//! also `fdatasync`s before returning.  If a write fails the file is cut
+//! also `fdatasync`s before returning.  [`Log::sync_handle`] lets another
+//! thread do that `fdatasync` while the owner carries on appending.  If a write fails the file is cut
 //! back to its previous length; if even that fails the log refuses further
 //! writes.  [`Log::replace`] is compaction: it writes the new contents to
 //! `NAME.tmp` (locking `.NAME.tmp.~lock~` meanwhile, as Open vSwitch does),
@@ -310,6 +311,22 @@ impl Log {
         self.file.sync_data().map_err(io_err(&self.path, "fsync"))
     }
 
+    /// A handle that makes what has been appended so far durable from another thread, so that
+    /// a server can keep executing transactions (and appending their records) while the
+    /// `fdatasync` is in flight. Records appended after the handle's sync started may or may
+    /// not be covered by it. The handle refers to the current file: after [`Log::replace`]
+    /// take a new one.
+    pub fn sync_handle(&self) -> Result<SyncHandle, LogError> {
+        let file = self
+            .file
+            .try_clone()
+            .map_err(io_err(&self.path, "duplicate file descriptor"))?;
+        Ok(SyncHandle {
+            file,
+            path: self.path.clone(),
+        })
+    }
+
     /// Atomically replaces the whole log with `records` (compaction).
     ///
     /// On error the old file is still in place and the log keeps appending
@@ -409,6 +426,20 @@ impl Log {
             base_size: self.base_size,
             records_since_compaction: self.records_since_compaction,
         }
+    }
+}
+
+/// Makes a log's appended records durable; see [`Log::sync_handle`].
+#[derive(Debug)]
+pub struct SyncHandle {
+    file: File,
+    path: PathBuf,
+}
+
+impl SyncHandle {
+    /// `fdatasync`s the log file.
+    pub fn sync(&self) -> Result<(), LogError> {
+        self.file.sync_data().map_err(io_err(&self.path, "fsync"))
     }
 }
 

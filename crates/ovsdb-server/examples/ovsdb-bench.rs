@@ -6,7 +6,8 @@
 //!
 //! Both servers run on fresh databases of the same schema in private sandboxes, over unix
 //! sockets, driven by the same client code. Workloads:
-//! - small inserts: one-row `insert` transactions from 1 client and from 8 concurrent clients;
+//! - small inserts: one-row `insert` transactions from 1 client and from 8, 32 and 100
+//!   concurrent clients;
 //! - bulk: transactions that insert 1,000 rows each;
 //! - monitor fan-out: 100 clients monitor a table while one client commits; the time until every
 //!   client has seen every update;
@@ -144,6 +145,8 @@ fn rss_kib(pid: u32) -> u64 {
 struct Figures {
     serial: f64,
     concurrent: f64,
+    concurrent32: f64,
+    concurrent100: f64,
     bulk: f64,
     fanout: f64,
     rss_kib: u64,
@@ -157,12 +160,16 @@ fn measure(which: Impl, quick: bool) -> Figures {
     let scale = if quick { 1 } else { 5 };
     let serial = small_inserts(&server, 1, 400 * scale, "s");
     let concurrent = small_inserts(&server, 8, 100 * scale, "c");
+    let concurrent32 = small_inserts(&server, 32, 50 * scale, "m");
+    let concurrent100 = small_inserts(&server, 100, 20 * scale, "h");
     let bulk = bulk_inserts(&server, 4 * scale);
     let fanout = monitor_fanout(&server, 100, 20 * scale);
     let rss_kib = rss_kib(server.pid);
     Figures {
         serial,
         concurrent,
+        concurrent32,
+        concurrent100,
         bulk,
         fanout,
         rss_kib,
@@ -174,18 +181,30 @@ fn main() {
     if std::env::args().any(|a| a == "--only-ours") {
         let ours = measure(Impl::Ours, quick);
         println!(
-            "ferroswitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} rows/s bulk, \
-             {:.0} updates/s fan-out, {} KiB RSS",
-            ours.serial, ours.concurrent, ours.bulk, ours.fanout, ours.rss_kib
+            "ferroswitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} t/s 32 clients, \
+             {:.0} t/s 100 clients, {:.0} rows/s bulk, {:.0} updates/s fan-out, {} KiB RSS",
+            ours.serial,
+            ours.concurrent,
+            ours.concurrent32,
+            ours.concurrent100,
+            ours.bulk,
+            ours.fanout,
+            ours.rss_kib
         );
         return;
     }
     let theirs = measure(Impl::Reference, quick);
     if std::env::args().any(|a| a == "--only-reference") {
         println!(
-            "Open vSwitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} rows/s bulk, \
-             {:.0} updates/s fan-out, {} KiB RSS",
-            theirs.serial, theirs.concurrent, theirs.bulk, theirs.fanout, theirs.rss_kib
+            "Open vSwitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} t/s 32 clients, \
+             {:.0} t/s 100 clients, {:.0} rows/s bulk, {:.0} updates/s fan-out, {} KiB RSS",
+            theirs.serial,
+            theirs.concurrent,
+            theirs.concurrent32,
+            theirs.concurrent100,
+            theirs.bulk,
+            theirs.fanout,
+            theirs.rss_kib
         );
         return;
     }
@@ -208,6 +227,18 @@ fn main() {
         "1-row inserts, 8 clients",
         ours.concurrent,
         theirs.concurrent,
+        "t/s",
+    );
+    row(
+        "1-row inserts, 32 clients",
+        ours.concurrent32,
+        theirs.concurrent32,
+        "t/s",
+    );
+    row(
+        "1-row inserts, 100 clients",
+        ours.concurrent100,
+        theirs.concurrent100,
         "t/s",
     );
     row("1,000-row transactions", ours.bulk, theirs.bulk, "r/s");

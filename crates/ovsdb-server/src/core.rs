@@ -7,11 +7,17 @@
 //! The core is one task on the daemon's single-threaded runtime, like Open vSwitch's one main
 //! loop: no thread hand-offs on the request path. It works in batches: it takes every event
 //! that is waiting (up to a bound), handles
-//! each in arrival order (executing transactions against the in-memory databases and appending
-//! their log records), then makes the logs durable with one `fsync` per database (group commit)
-//! and only then releases the replies and monitor updates the batch produced. A client therefore
-//! never sees a reply for a transaction that a crash could lose, and many clients committing at
-//! once share one `fsync`.
+//! each in arrival order (executing transactions against the in-memory databases and queueing
+//! their log records), then writes the batch's records with one write per database and makes
+//! them durable with one `fdatasync` (group commit); only then are the replies and monitor
+//! updates the batch produced released. A client therefore never sees a reply for a transaction
+//! that a crash could lose, nor data that such a transaction wrote.
+//!
+//! With several clients the `fdatasync` runs on a thread of its own (see `syncer`): while it is
+//! in flight the core keeps handling requests, and everything they commit is made durable by the
+//! next sync, so the batches grow with the load and many clients share one `fdatasync`. Messages
+//! are released strictly in the order they were produced. With one client there is nothing to
+//! overlap and the core syncs inline, saving the hand-off.
 //!
 //! Order on the wire follows Open vSwitch: the monitor updates a commit causes are queued
 //! before the reply to the transaction that caused them.
@@ -32,6 +38,7 @@ use uuid::Uuid;
 use crate::remotes::{self, RemoteConfig};
 use crate::server_db;
 use crate::storage::StoredDb;
+use crate::syncer::Syncer;
 
 /// Identifies one client connection.
 pub type ConnId = u64;
@@ -169,6 +176,13 @@ pub struct Core {
     locks: HashMap<String, VecDeque<ConnId>>,
     pending: Vec<Pending>,
     outbox: Vec<(ConnId, Out)>,
+    /// Messages waiting for the sync in flight.
+    held: Vec<(ConnId, Out)>,
+    /// Messages produced while a sync was in flight: they wait for the next one.
+    held_next: Vec<(ConnId, Out)>,
+    /// Databases with records written but not covered by a sync started since.
+    dirty: BTreeSet<String>,
+    syncer: Syncer,
     changed_dbs: BTreeSet<String>,
     server_id: Uuid,
     remotes: RemoteConfig,
@@ -224,6 +238,10 @@ impl Core {
             locks: HashMap::new(),
             pending: Vec::new(),
             outbox: Vec::new(),
+            held: Vec::new(),
+            held_next: Vec::new(),
+            dirty: BTreeSet::new(),
+            syncer: Syncer::new(),
             changed_dbs: BTreeSet::new(),
             server_id: Uuid::new_v4(),
             remotes,
@@ -257,10 +275,12 @@ impl Core {
     /// events into `events` and then notify `wake`.
     pub async fn run(mut self, events: Receiver<Event>, wake: Arc<tokio::sync::Notify>) {
         let mut disconnected = false;
+        let synced = self.syncer.wake();
         while !disconnected {
             let timeout = self.next_timeout();
             tokio::select! {
                 _ = wake.notified() => {}
+                _ = synced.notified() => {}
                 _ = tokio::time::sleep(timeout) => {}
             }
             // Handle everything queued, in bounded batches, each made durable before its
@@ -291,8 +311,16 @@ impl Core {
             }
         }
         // Make sure nothing acknowledged is lost on the way out.
+        if let Some(result) = self.syncer.wait() {
+            Self::check_sync(result);
+        }
+        let held = std::mem::take(&mut self.held);
+        self.deliver(held);
         self.sync_all();
-        self.flush();
+        let waiting = std::mem::take(&mut self.held_next);
+        self.deliver(waiting);
+        let out = std::mem::take(&mut self.outbox);
+        self.deliver(out);
     }
 
     fn next_timeout(&self) -> Duration {
@@ -830,8 +858,88 @@ impl Core {
                 self.maybe_compact(name, now);
             }
         }
-        self.sync_all();
-        self.flush();
+        self.write_all();
+        self.release();
+    }
+
+    /// Writes every database's queued records (without waiting for the disk).
+    fn write_all(&mut self) {
+        for (name, entry) in self.dbs.iter_mut() {
+            if let Backing::File(stored) = &mut entry.backing {
+                match stored.write_pending() {
+                    Ok(true) => {
+                        self.dirty.insert(name.clone());
+                    }
+                    Ok(false) => {}
+                    Err(e) => Self::check_sync(Err(e)),
+                }
+            }
+        }
+    }
+
+    /// Stops the server if making the logs durable failed (see [`Self::sync_all`]).
+    fn check_sync(result: Result<(), String>) {
+        if let Err(e) = result {
+            vlog::global().log(
+                "ovsdb_server",
+                vlog::Level::Emer,
+                &format!("{e}: cannot make committed transactions durable, exiting"),
+            );
+            std::process::exit(1);
+        }
+    }
+
+    /// Releases every message whose data is durable and starts the next sync when one is
+    /// needed (see the module docs).
+    fn release(&mut self) {
+        if self.syncer.in_flight() {
+            match self.syncer.poll() {
+                None => {
+                    let out = std::mem::take(&mut self.outbox);
+                    self.held_next.extend(out);
+                    return;
+                }
+                Some(result) => {
+                    Self::check_sync(result);
+                    let held = std::mem::take(&mut self.held);
+                    self.deliver(held);
+                }
+            }
+        }
+        let mut waiting = std::mem::take(&mut self.held_next);
+        waiting.append(&mut self.outbox);
+        if self.dirty.is_empty() {
+            return self.deliver(waiting);
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        if self.sessions.len() <= 1 {
+            // Nobody else could add to the next batch: sync here, without a hand-off.
+            for name in &dirty {
+                if let Some(DbEntry {
+                    backing: Backing::File(stored),
+                    ..
+                }) = self.dbs.get_mut(name)
+                {
+                    Self::check_sync(stored.sync());
+                }
+            }
+            return self.deliver(waiting);
+        }
+        let mut handles = Vec::new();
+        for name in &dirty {
+            if let Some(DbEntry {
+                backing: Backing::File(stored),
+                ..
+            }) = self.dbs.get(name)
+            {
+                match stored.sync_handle() {
+                    Ok(h) => handles.push(h),
+                    Err(e) => Self::check_sync(Err(e)),
+                }
+            }
+        }
+        self.syncer.start(handles);
+        self.held = waiting;
     }
 
     /// Writes and fsyncs every database's queued records. A failure here means transactions
@@ -841,21 +949,15 @@ impl Core {
     fn sync_all(&mut self) {
         for entry in self.dbs.values_mut() {
             if let Backing::File(stored) = &mut entry.backing {
-                if let Err(e) = stored.sync() {
-                    vlog::global().log(
-                        "ovsdb_server",
-                        vlog::Level::Emer,
-                        &format!("{e}: cannot make committed transactions durable, exiting"),
-                    );
-                    std::process::exit(1);
-                }
+                Self::check_sync(stored.sync());
             }
         }
     }
 
-    fn flush(&mut self) {
+    /// Queues `msgs` on their connections.
+    fn deliver(&mut self, msgs: Vec<(ConnId, Out)>) {
         let mut slow = Vec::new();
-        for (conn, out) in self.outbox.drain(..) {
+        for (conn, out) in msgs {
             if let Some(s) = self.sessions.get(&conn) {
                 let sent = match out {
                     Out::Message(msg) => s.sender.try_send(msg),

@@ -12,6 +12,7 @@ mod options;
 mod remotes;
 mod server_db;
 mod storage;
+mod syncer;
 mod uuidgen;
 
 use std::sync::atomic::AtomicU64;

@@ -3,8 +3,9 @@
 //! Opening replays the file (the schema record, then every transaction record) into an
 //! [`ovsdb::db::Database`] with `ovsdb_storage::replay`. A torn or corrupt tail (a crash
 //! mid-write) is reported and dropped; everything before it is kept, as Open vSwitch does. Committing appends one record per
-//! transaction; [`StoredDb::sync`] makes everything appended so far durable, and the server
-//! calls it once per batch of commits before any reply leaves (group commit). Compaction
+//! transaction; [`StoredDb::write_pending`] writes a batch's records with one write and the
+//! server `fdatasync`s them (inline with [`StoredDb::sync`], or on its sync thread through
+//! [`StoredDb::sync_handle`]) before any reply of the batch leaves (group commit). Compaction
 //! rewrites the file as one snapshot record when the log has grown, under the policy
 //! `ovsdb-log` documents.
 
@@ -84,18 +85,36 @@ impl StoredDb {
         Ok(())
     }
 
-    /// Writes every queued record with one write and makes them durable with one fsync (group
-    /// commit). On failure memory is ahead of the file: the caller must not acknowledge the
-    /// batch, and must stop.
+    /// Writes every queued record with one write and makes everything written so far durable
+    /// with one fsync (group commit). On failure memory is ahead of the file: the caller must
+    /// not acknowledge the batch, and must stop.
     pub fn sync(&mut self) -> Result<(), String> {
-        if self.pending_records > 0 {
-            self.log
-                .append_encoded_records(&self.pending, self.pending_records, true)
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            self.pending.clear();
-            self.pending_records = 0;
+        self.write_pending()?;
+        self.log
+            .sync()
+            .map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+
+    /// Writes every queued record with one write, without waiting for the disk; returns
+    /// whether anything was written (and so needs an `fdatasync`, see [`Self::sync_handle`])
+    /// before the batch may be acknowledged.
+    pub fn write_pending(&mut self) -> Result<bool, String> {
+        if self.pending_records == 0 {
+            return Ok(false);
         }
-        Ok(())
+        self.log
+            .append_encoded_records(&self.pending, self.pending_records, false)
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.pending.clear();
+        self.pending_records = 0;
+        Ok(true)
+    }
+
+    /// A handle to `fdatasync` what [`Self::write_pending`] wrote, from another thread.
+    pub fn sync_handle(&self) -> Result<ovsdb_log::SyncHandle, String> {
+        self.log
+            .sync_handle()
+            .map_err(|e| format!("{}: {e}", self.path.display()))
     }
 
     /// Whether the log has grown enough to compact (see `ovsdb_log::policy`).

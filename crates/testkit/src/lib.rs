@@ -25,6 +25,7 @@ pub mod ovsdb;
 pub mod pki;
 pub mod reference;
 pub mod sandbox;
+pub mod trace;
 pub mod wait;
 
 pub use bins::bin_path;

@@ -16,10 +16,14 @@ pub mod flow;
 pub mod group;
 pub mod hello;
 pub mod meter;
+pub mod monitor;
 pub mod ofp_error;
+pub mod packet_in2;
 pub mod port;
+pub(crate) mod props;
 pub mod queue;
 pub mod stats;
+pub mod table_desc;
 pub mod table_features;
 
 use crate::header::Version;

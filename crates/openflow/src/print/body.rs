@@ -523,6 +523,31 @@ pub(super) fn print(m: &OfpMsg, buf: &[u8], verbosity: i32, s: &mut String) -> R
             super::flow::format_packet_in(pi, nx || v >= Version::Of13, verbosity, s);
         }
         M::PacketOut(po) => super::flow::format_packet_out(po, verbosity, s)?,
+        M::TableStatus(t) => super::extras::format_table_status(t, s),
+        M::TableDescReply(d) => super::extras::format_table_descs(d, s),
+        M::TableDescRequest | M::FlowMonitorPaused | M::FlowMonitorResumed => {}
+        M::FlowMonitorRequest(q) => super::extras::format_monitor_requests(q, s),
+        M::FlowMonitorReply(u) => {
+            let layout = m.raw.map_or(
+                crate::msgs::monitor::Layout::Of14,
+                crate::message::monitor_layout,
+            );
+            super::extras::format_monitor_updates(layout, u, s)?
+        }
+        M::FlowMonitorCancel(id) => {
+            let _ = write!(s, " id={id}");
+        }
+        M::RequestForward(inner) => {
+            let reason = match inner.body {
+                M::GroupMod(_) => "group_mod",
+                M::MeterMod(_) => "meter_mod",
+                _ => return Err(OfpErr::OFPBRC_BAD_TYPE),
+            };
+            let _ = write!(s, " reason={reason}");
+            let bytes = inner.encode().map_err(|_| OfpErr::OFPBRC_BAD_LEN)?;
+            print(inner, &bytes, verbosity, s)?;
+        }
+        M::PacketIn2(p) | M::Resume(p) => super::extras::format_packet_in2(p, verbosity, s)?,
         M::Opaque(body) => {
             if !body.is_empty() {
                 s.push('\n');

@@ -17,6 +17,7 @@
 //! `ofp-actions` crate and packet data dissected with the `flow` crate's `extract`.
 
 mod body;
+mod extras;
 pub mod flow;
 mod names;
 

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod extra_samples;
 pub mod flow_samples;
 
 use openflow::msgs::bundle::{BundleAdd, BundleCtrl};
@@ -543,7 +544,10 @@ pub fn samples(v: Version) -> Vec<(String, OfpMsg)> {
 
 /// Samples for every version.
 pub fn all_samples() -> Vec<(String, OfpMsg)> {
-    Version::ALL.iter().flat_map(|&v| samples(v)).collect()
+    Version::ALL
+        .iter()
+        .flat_map(|&v| samples(v).into_iter().chain(extra_samples::samples(v)))
+        .collect()
 }
 
 /// Lower-case hex.

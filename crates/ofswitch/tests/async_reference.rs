@@ -1,0 +1,160 @@
+//! Differential test of asynchronous messages: `ovs-ofctl monitor` (with a nonzero
+//! miss_send_len, so a service connection gets them) watches this crate's switch and a
+//! reference `ovs-vswitchd` while the same commands cause FLOW_REMOVED, PORT_STATUS and
+//! PACKET_IN messages; the printed messages must agree.
+//!
+//! The monitor's start is detected by a marker (a flow added and deleted with
+//! `send_flow_rem` until its FLOW_REMOVED shows up), and its end by a second marker.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{bridge, ofctl, Reference, Served};
+use testkit::{reference, wait_until};
+
+struct Monitor {
+    child: Child,
+    out: std::path::PathBuf,
+}
+
+impl Monitor {
+    fn start(target: &str, version: &str, dir: &Path, name: &str) -> Monitor {
+        let out = dir.join(format!("{name}-{version}.out"));
+        let f = std::fs::File::create(&out).expect("monitor output");
+        let child = Command::new(reference::path("ovs-ofctl"))
+            .args(["-O", version, "monitor", target, "65535"])
+            .current_dir(dir)
+            .stdout(Stdio::from(f))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn monitor");
+        Monitor { child, out }
+    }
+
+    fn text(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn marker(target: &str, version: &str, dir: &Path, cookie: &str, mon: &Monitor) {
+    let add = format!("cookie={cookie},priority=1,in_port=9,send_flow_rem,actions=drop");
+    let del = format!("cookie={cookie}/-1");
+    wait_until("monitor to see the marker", Duration::from_secs(60), || {
+        let _ = ofctl(target, &["-O", version, "add-flow", "{}", &add], dir);
+        let _ = ofctl(target, &["-O", version, "del-flows", "{}", &del], dir);
+        mon.text().contains(&format!("cookie={cookie}"))
+    })
+    .expect("marker");
+}
+
+/// Replaces what follows each `key` (digits, dots, colons, hex) with `?`.
+fn blank(s: &str, key: &str) -> String {
+    let mut t = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(key) {
+        t.push_str(&rest[..i + key.len()]);
+        t.push('?');
+        rest = &rest[i + key.len()..];
+        let n = rest
+            .find(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':' || c == '='))
+            .unwrap_or(rest.len());
+        rest = &rest[n..];
+    }
+    t.push_str(rest);
+    t
+}
+
+/// The messages between the two markers, normalised.
+fn between(text: &str) -> String {
+    let start = text.find("cookie=0x99").unwrap_or(0);
+    let end = text.find("cookie=0x98").unwrap_or(text.len());
+    let part = text.get(start..end).unwrap_or("");
+    // Drop the (partial) first and last message lines.
+    let lines: Vec<&str> = part.lines().collect();
+    let inner = lines.get(1..lines.len().saturating_sub(1)).unwrap_or(&[]);
+    let mut out = Vec::new();
+    for l in inner {
+        // Durations and addresses differ.
+        out.push(blank(&blank(l, "duration"), "addr:"));
+    }
+    out.join("\n")
+}
+
+fn scenario(target: &str, version: &str, dir: &Path) {
+    let run = |args: &[&str]| {
+        let mut a = vec!["-O", version];
+        a.extend_from_slice(args);
+        let _ = ofctl(target, &a, dir);
+    };
+    run(&[
+        "add-flow",
+        "{}",
+        "cookie=0x7,priority=5,ip,nw_dst=10.0.0.1,send_flow_rem,idle_timeout=100,actions=output:1",
+    ]);
+    run(&[
+        "add-flow",
+        "{}",
+        "cookie=0x8,priority=6,tcp,send_flow_rem,actions=output:2",
+    ]);
+    run(&[
+        "--strict",
+        "del-flows",
+        "{}",
+        "priority=5,ip,nw_dst=10.0.0.1",
+    ]);
+    run(&["del-flows", "{}", "tcp"]);
+    run(&["mod-port", "{}", "p1", "no-packet-in"]);
+    run(&["mod-port", "{}", "p1", "packet-in"]);
+    run(&[
+        "packet-out",
+        "{}",
+        "in_port=1 packet=ffffffffffff0000000000010806000108000604000100000000000ac0a80001000000000000c0a80002 actions=controller",
+    ]);
+}
+
+#[test]
+fn async_messages_match_reference() {
+    if !reference::require(
+        "async_messages_match_reference",
+        &[
+            "ovs-vswitchd",
+            "ovsdb-server",
+            "ovsdb-tool",
+            "ovs-vsctl",
+            "ovs-ofctl",
+        ],
+    ) {
+        return;
+    }
+    let refsw = Reference::start();
+    let ours = Served::start(bridge());
+    let dir = refsw.sb.rundir();
+    let mut diffs = Vec::new();
+    for version in ["OpenFlow10", "OpenFlow13", "OpenFlow14", "OpenFlow15"] {
+        let mut texts = Vec::new();
+        for (name, target) in [("ref", refsw.target()), ("ours", ours.target())] {
+            let mon = Monitor::start(&target, version, &dir, name);
+            marker(&target, version, &dir, "0x99", &mon);
+            scenario(&target, version, &dir);
+            marker(&target, version, &dir, "0x98", &mon);
+            texts.push(between(&mon.text()));
+        }
+        if texts[0] != texts[1] {
+            diffs.push(format!(
+                "=== {version}\n--- reference\n{}\n--- ofswitch\n{}\n",
+                texts[0], texts[1]
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

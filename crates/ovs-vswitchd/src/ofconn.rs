@@ -1,0 +1,353 @@
+//! OpenFlow connections: each bridge's management socket (`<rundir>/<bridge>.mgmt`, the one
+//! `ovs-ofctl br0 ...` uses), the per-connection tasks that feed messages to the bridge's
+//! [`ofswitch::Switch`], the environment the switch calls back into ([`Env`]: packet_out,
+//! port statistics, revalidation), and the timers (flow expiry, MAC aging).
+//!
+//! Messages of one connection are handled in order, each under the bridge lock. A change to
+//! the tables marks the bridge dirty; before any reply produced by a chunk of input is
+//! written (so in particular before a barrier reply), the bridge's megaflows are
+//! revalidated. A connection yields to the others after every chunk it read, so a client
+//! flooding flow_mods does not starve the rest.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use datapath::Datapath;
+use dpif::{Dpif, PacketMetadata};
+use flow::{FieldId, Flow};
+use ofproto::{xlate_actions, Snapshot, XlateOptions};
+use ofswitch::{ConnId, ConnKind, Outgoing, PortCounters, Switch, SwitchEnv};
+use packet::PacketBuf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::upcall::{lock, revalidate_bridge, Router};
+use crate::Shared;
+
+/// Largest OpenFlow message accepted.
+const MAX_MSG: usize = 65_535;
+
+/// Every OpenFlow version (1.0 .. 1.5) as a hello bitmap.
+pub const ALL_VERSIONS: u32 = 0b111_1110;
+
+type ConnKey = (usize, u64);
+
+/// Open connections' send queues, by (switch, connection).
+fn registry() -> &'static Mutex<HashMap<ConnKey, mpsc::UnboundedSender<Option<Vec<u8>>>>> {
+    static R: std::sync::OnceLock<Mutex<HashMap<ConnKey, mpsc::UnboundedSender<Option<Vec<u8>>>>>> =
+        std::sync::OnceLock::new();
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn key(sw: &Arc<Mutex<Switch>>, c: ConnId) -> ConnKey {
+    (Arc::as_ptr(sw) as usize, c.0)
+}
+
+/// Sends the switch's outgoing messages to their connections.
+pub fn dispatch(sw: &Arc<Mutex<Switch>>, out: Vec<Outgoing>) {
+    if out.is_empty() {
+        return;
+    }
+    let reg = lock(registry());
+    for o in out {
+        match o {
+            Outgoing::Send(c, bytes) => {
+                if let Some(tx) = reg.get(&key(sw, c)) {
+                    let _ = tx.send(Some(bytes));
+                }
+            }
+            Outgoing::Close(c) => {
+                if let Some(tx) = reg.get(&key(sw, c)) {
+                    let _ = tx.send(None);
+                }
+            }
+        }
+    }
+}
+
+/// A listening management socket.
+pub struct Listener {
+    task: tokio::task::JoinHandle<()>,
+    path: PathBuf,
+}
+
+impl Listener {
+    /// Stops listening and removes the socket file.
+    pub fn stop(self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Starts management sockets for new bridges and stops those of deleted ones.
+pub fn sync_listeners(shared: &Arc<Shared>) {
+    let bridges: Vec<(String, Arc<Mutex<Switch>>)> = lock(&shared.vs)
+        .bridges
+        .iter()
+        .map(|(n, b)| (n.clone(), b.switch.clone()))
+        .collect();
+    let mut mg = lock(&shared.mgmt);
+    let gone: Vec<String> = mg
+        .keys()
+        .filter(|n| !bridges.iter().any(|(b, _)| b == *n))
+        .cloned()
+        .collect();
+    for n in gone {
+        if let Some(l) = mg.remove(&n) {
+            l.stop();
+        }
+    }
+    for (name, sw) in bridges {
+        if mg.contains_key(&name) {
+            continue;
+        }
+        let path = shared.rundir.join(format!("{name}.mgmt"));
+        let _ = std::fs::remove_file(&path);
+        let listener = match std::os::unix::net::UnixListener::bind(&path)
+            .and_then(|l| l.set_nonblocking(true).map(|_| l))
+            .and_then(tokio::net::UnixListener::from_std)
+        {
+            Ok(l) => l,
+            Err(e) => {
+                vlog::global().log(
+                    "connmgr",
+                    vlog::Level::Err,
+                    &format!("{}: failed to listen ({e})", path.display()),
+                );
+                continue;
+            }
+        };
+        let sh = shared.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                match listener.accept().await {
+                    Ok((s, _)) => {
+                        tokio::spawn(serve(sh.clone(), sw.clone(), s, ConnKind::Service));
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        });
+        mg.insert(name, Listener { task, path });
+    }
+}
+
+/// What the switch calls back into.
+pub struct Env<'a> {
+    dp: &'a Datapath,
+    clock: &'a Clock,
+    /// The bridge's ports: OpenFlow number -> datapath number.
+    odp_of: HashMap<u16, u32>,
+    /// Set when the tables changed.
+    pub dirty: bool,
+}
+
+impl<'a> Env<'a> {
+    fn new(dp: &'a Datapath, clock: &'a Clock, sw: &Switch) -> Env<'a> {
+        Env {
+            dp,
+            clock,
+            odp_of: sw
+                .snap
+                .ports
+                .iter()
+                .map(|p| (p.ofp_port, p.odp_port))
+                .collect(),
+            dirty: false,
+        }
+    }
+}
+
+impl SwitchEnv for Env<'_> {
+    fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    fn port_counters(&self, ofp_port: u16) -> Option<PortCounters> {
+        let odp = *self.odp_of.get(&ofp_port)?;
+        let dev = self.dp.netdev(odp)?;
+        let st = dev.stats().ok()?;
+        Some(PortCounters {
+            rx_packets: st.rx_packets,
+            tx_packets: st.tx_packets,
+            rx_bytes: st.rx_bytes,
+            tx_bytes: st.tx_bytes,
+            rx_dropped: st.rx_dropped,
+            tx_dropped: st.tx_dropped,
+            rx_errors: st.rx_errors,
+            tx_errors: st.tx_errors,
+            collisions: st.collisions,
+            ..PortCounters::default()
+        })
+    }
+
+    fn packet_out(
+        &mut self,
+        snap: &Snapshot,
+        in_port: u16,
+        actions: &[ofp_actions::Action],
+        packet: &[u8],
+    ) -> Result<(), openflow::OfpErr> {
+        let mut f = Flow::new();
+        flow::extract(
+            packet,
+            &flow::Metadata {
+                in_port,
+                ..flow::Metadata::default()
+            },
+            &mut f,
+        );
+        f.set(FieldId::InPort, u128::from(in_port));
+        let out = xlate_actions(
+            snap,
+            &f,
+            actions,
+            XlateOptions {
+                tracing: false,
+                next_recirc_id: 1,
+                now_ms: self.clock.now_ms(),
+            },
+        );
+        let md = PacketMetadata {
+            in_port: self.odp_of.get(&in_port).copied().unwrap_or(u32::MAX),
+            ..PacketMetadata::default()
+        };
+        let _ = self
+            .dp
+            .execute(PacketBuf::from_slice(packet), &md, &out.actions);
+        Ok(())
+    }
+
+    fn port_mod(
+        &mut self,
+        _ofp_port: u16,
+        _config: u32,
+        _mask: u32,
+    ) -> Result<(), openflow::OfpErr> {
+        Ok(())
+    }
+
+    fn tables_changed(&mut self, _snap: &Snapshot) {
+        self.dirty = true;
+    }
+
+    fn fold_stats(&mut self, _snap: &mut Snapshot) {
+        self.dirty = true;
+    }
+}
+
+/// The datapath, router and clock.
+pub fn handles(shared: &Shared) -> (Arc<Datapath>, Arc<Router>, Arc<Clock>) {
+    let vs = lock(&shared.vs);
+    (vs.dp.clone(), vs.router.clone(), vs.clock.clone())
+}
+
+/// Serves one OpenFlow connection until it closes.
+pub async fn serve<S>(shared: Arc<Shared>, sw: Arc<Mutex<Switch>>, stream: S, kind: ConnKind)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Option<Vec<u8>>>();
+    let (id, hello) = lock(&sw).open_conn(kind, ALL_VERSIONS);
+    lock(registry()).insert(key(&sw, id), tx);
+    dispatch(&sw, hello);
+    let writer = tokio::spawn(async move {
+        while let Some(Some(bytes)) = rx.recv().await {
+            if wr.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+        let _ = wr.shutdown().await;
+    });
+    let (dp, router, clock) = handles(&shared);
+    let mut buf: Vec<u8> = Vec::with_capacity(65_536);
+    let mut chunk = vec![0u8; 65_536];
+    'outer: loop {
+        let n = match rd.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
+        let mut pos = 0;
+        let mut outs = Vec::new();
+        let mut dirty = false;
+        loop {
+            let rest = buf.get(pos..).unwrap_or(&[]);
+            match openflow::frame(rest, MAX_MSG) {
+                Ok(Some(len)) => {
+                    let msg = rest.get(..len).unwrap_or(&[]);
+                    let mut g = lock(&sw);
+                    let mut env = Env::new(&dp, &clock, &g);
+                    let out = g.receive(id, msg, &mut env);
+                    if env.dirty {
+                        dirty = true;
+                    }
+                    // A barrier (or anything answered after a change) must find the
+                    // datapath up to date: revalidate before queueing the replies.
+                    if dirty && !out.is_empty() {
+                        let now = clock.now_ms();
+                        revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
+                        dirty = false;
+                    }
+                    drop(g);
+                    outs.extend(out);
+                    pos += len;
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    // Unframeable input: OpenFlow gives no way to resynchronise.
+                    break 'outer;
+                }
+            }
+        }
+        if dirty {
+            let mut g = lock(&sw);
+            let now = clock.now_ms();
+            revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
+        }
+        buf.drain(..pos);
+        dispatch(&sw, outs);
+        tokio::task::yield_now().await;
+    }
+    lock(&sw).close_conn(id);
+    if let Some(tx) = lock(registry()).remove(&key(&sw, id)) {
+        let _ = tx.send(None);
+    }
+    let _ = writer.await;
+}
+
+/// Periodic work: fold datapath statistics into rules, expire flows (sending
+/// flow_removed), age MAC entries.
+pub async fn timers(shared: Arc<Shared>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        run_timers(&shared);
+    }
+}
+
+/// One round of [`timers`] (also run by `time/warp`).
+pub fn run_timers(shared: &Shared) {
+    let (dp, router, clock) = handles(shared);
+    let switches: Vec<Arc<Mutex<Switch>>> = lock(&shared.vs)
+        .bridges
+        .values()
+        .map(|b| b.switch.clone())
+        .collect();
+    for sw in switches {
+        let mut g = lock(&sw);
+        let now = clock.now_ms();
+        revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
+        let mut env = Env::new(&dp, &clock, &g);
+        let out = g.run_timers(&mut env);
+        let mac_changed = g.snap.normal.macs.run(now);
+        if env.dirty || mac_changed {
+            revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
+        }
+        drop(g);
+        dispatch(&sw, out);
+    }
+}

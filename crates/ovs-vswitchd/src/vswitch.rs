@@ -1,0 +1,662 @@
+//! The running switch: bridges, their ports in the datapath, and reconciliation of both
+//! with the configuration read from the database.
+//!
+//! [`Vswitch::reconcile`] brings what runs in line with a [`Config`]: it deletes bridges
+//! and interfaces that are gone (or whose type or options changed), creates the new ones
+//! (opening their netdevs and adding them to the one userspace datapath), numbers them
+//! (OpenFlow `ofport_request` when free, else the lowest free number; datapath numbers as
+//! Open vSwitch's userspace datapaths choose them), updates each bridge's OpenFlow port
+//! list and NORMAL configuration, and revalidates the bridge's megaflows. It then reports
+//! per interface what the database's status columns should say ([`IfaceStatus`]).
+//!
+//! Port operations on the datapath are made without holding any bridge lock: removing a
+//! port waits for every PMD thread, and a PMD may be waiting for a bridge lock in an upcall.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use datapath::Datapath;
+use dpif::{Dpif, OdpPort};
+use normal::{BridgeConfig, BundleConfig, PortVlan, PortVlanSettings, PriorityTags, VlanMode};
+use ofproto::PortInfo;
+use ofswitch::{PortDesc, Switch, SwitchInfo};
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::config::{BridgeCfg, Config, IfaceCfg, PortCfg};
+use crate::options::DummyMode;
+use crate::upcall::{lock, revalidate_bridge, Route, Router};
+
+/// OpenFlow number of a bridge's local port.
+pub const OFPP_LOCAL: u16 = 0xfffe;
+
+/// One interface as it runs.
+#[derive(Debug, Clone)]
+pub struct IfaceRt {
+    /// Interface row.
+    pub uuid: Option<Uuid>,
+    /// Its port's name.
+    pub port: String,
+    /// Configured type.
+    pub iface_type: String,
+    /// Configured options.
+    pub options: BTreeMap<String, String>,
+    /// OpenFlow port number.
+    pub ofp_port: u16,
+    /// Datapath port number.
+    pub odp_port: OdpPort,
+    /// Netdev type the datapath reports (`dummy`, `system`, `tap`, `internal`...).
+    pub dp_type: String,
+    /// `ofport_request` it was numbered with.
+    pub ofport_request: Option<u16>,
+}
+
+/// What the status columns of an interface should say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IfaceStatus {
+    /// `ofport` (-1 on failure).
+    pub ofport: i64,
+    /// `error`.
+    pub error: Option<String>,
+    /// `mac_in_use`.
+    pub mac_in_use: Option<String>,
+    /// `ifindex`.
+    pub ifindex: Option<i64>,
+    /// `admin_state`/`link_state`.
+    pub up: Option<bool>,
+}
+
+/// One bridge as it runs.
+pub struct BridgeRt {
+    /// Bridge row.
+    pub uuid: Uuid,
+    /// The OpenFlow switch (tables, translation snapshot, connections).
+    pub switch: Arc<Mutex<Switch>>,
+    /// Interfaces by name (the local port under the bridge's name).
+    pub ifaces: BTreeMap<String, IfaceRt>,
+    /// Datapath id.
+    pub datapath_id: u64,
+    /// Last applied configuration.
+    pub cfg: BridgeCfg,
+    /// Set once the management socket listens.
+    pub mgmt_started: bool,
+}
+
+/// The whole switch.
+pub struct Vswitch {
+    /// The userspace datapath shared by all bridges.
+    pub dp: Arc<Datapath>,
+    /// Datapath port -> bridge.
+    pub router: Arc<Router>,
+    /// Switch clock.
+    pub clock: Arc<Clock>,
+    /// `--enable-dummy`.
+    pub dummy: DummyMode,
+    /// `--disable-system`.
+    pub disable_system: bool,
+    /// Bridges by name.
+    pub bridges: BTreeMap<String, BridgeRt>,
+    /// Interface status by interface row.
+    pub status: BTreeMap<Uuid, IfaceStatus>,
+    /// Messages for the log (drained by the caller).
+    pub log: Vec<String>,
+    /// OpenFlow messages produced by reconfiguration (port status), for the caller to send.
+    pub outbox: Vec<(Arc<Mutex<Switch>>, Vec<ofswitch::Outgoing>)>,
+}
+
+/// The OpenFlow versions `Bridge.protocols` allows (bit n = wire version n); Open vSwitch
+/// allows 1.0 to 1.5 when the column is empty.
+pub fn allowed_versions(protocols: &[String]) -> u32 {
+    let mut bits = 0;
+    for p in protocols {
+        bits |= match p.as_str() {
+            "OpenFlow10" => 1 << 1,
+            "OpenFlow11" => 1 << 2,
+            "OpenFlow12" => 1 << 3,
+            "OpenFlow13" => 1 << 4,
+            "OpenFlow14" => 1 << 5,
+            "OpenFlow15" => 1 << 6,
+            _ => 0,
+        };
+    }
+    if bits == 0 {
+        0b111_1110
+    } else {
+        bits
+    }
+}
+
+fn mac_string(m: [u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let v: Vec<u8> = s
+        .split(':')
+        .map(|x| u8::from_str_radix(x, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    v.try_into().ok()
+}
+
+impl Vswitch {
+    /// A switch with no bridges on datapath `dp`.
+    pub fn new(
+        dp: Arc<Datapath>,
+        router: Arc<Router>,
+        clock: Arc<Clock>,
+        dummy: DummyMode,
+        disable_system: bool,
+    ) -> Vswitch {
+        Vswitch {
+            dp,
+            router,
+            clock,
+            dummy,
+            disable_system,
+            bridges: BTreeMap::new(),
+            status: BTreeMap::new(),
+            log: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// Whether `br` runs as a dummy bridge (its internal ports are dummies).
+    fn dummy_bridge(&self, br: &BridgeCfg) -> bool {
+        self.dummy == DummyMode::Override
+            || (self.dummy == DummyMode::On && br.datapath_type == "dummy")
+    }
+
+    /// The datapath netdev type for an interface of configured type `t`.
+    fn netdev_type(&self, br: &BridgeCfg, t: &str, is_local: bool) -> Result<&'static str, String> {
+        let dummy = self.dummy_bridge(br);
+        Ok(match t {
+            "internal" if dummy => "dummy-internal",
+            _ if is_local && dummy => "dummy-internal",
+            _ if is_local => "internal",
+            "internal" => "internal",
+            "dummy" if self.dummy != DummyMode::Off => "dummy",
+            "" | "system" | "tap" if self.dummy == DummyMode::Override => "dummy",
+            "" | "system" if self.disable_system => {
+                return Err("system ports are disabled (--disable-system)".into())
+            }
+            "" | "system" => "system",
+            "tap" => "tap",
+            other => return Err(format!("{other}: unsupported interface type")),
+        })
+    }
+
+    /// The datapath number Open vSwitch's userspace datapaths would pick for `name`.
+    fn choose_odp(&self, br: &BridgeCfg, name: &str, used: &BTreeSet<OdpPort>) -> OdpPort {
+        let free_from = |start: OdpPort| (start..0xff00).find(|n| !used.contains(n));
+        if self.dummy_bridge(br) {
+            // Like the dummy datapath: names starting with "br" count from 100, names ending
+            // in a number get that number when free.
+            if name.starts_with("br") {
+                if let Some(n) = free_from(100) {
+                    return n;
+                }
+            }
+            let digits: String = name
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if let Ok(n) = digits.parse::<OdpPort>() {
+                if n > 0 && n < 0xff00 && !used.contains(&n) {
+                    return n;
+                }
+            }
+        }
+        free_from(1).unwrap_or(0xfeff)
+    }
+
+    /// Brings the running bridges in line with `cfg`.
+    pub fn reconcile(&mut self, cfg: &Config) {
+        let gone: Vec<String> = self
+            .bridges
+            .keys()
+            .filter(|n| !cfg.bridges.contains_key(*n))
+            .cloned()
+            .collect();
+        for name in gone {
+            if let Some(br) = self.bridges.remove(&name) {
+                self.remove_bridge_ports(&br, br.ifaces.keys().cloned().collect());
+                self.log.push(format!("bridge {name}: deleted"));
+            }
+        }
+        for (name, bcfg) in &cfg.bridges {
+            if !self.bridges.contains_key(name) {
+                let sw = Switch::new(name, SwitchInfo::new(0));
+                self.bridges.insert(
+                    name.clone(),
+                    BridgeRt {
+                        uuid: bcfg.uuid,
+                        switch: Arc::new(Mutex::new(sw)),
+                        ifaces: BTreeMap::new(),
+                        datapath_id: 0,
+                        cfg: bcfg.clone(),
+                        mgmt_started: false,
+                    },
+                );
+                self.log.push(format!("bridge {name}: added"));
+            }
+            self.reconcile_bridge(bcfg);
+        }
+    }
+
+    fn remove_bridge_ports(&mut self, br: &BridgeRt, names: Vec<String>) {
+        for n in names {
+            if let Some(i) = br.ifaces.get(&n) {
+                self.router.set(i.odp_port, None);
+                if let Err(e) = self.dp.port_del(i.odp_port) {
+                    self.log.push(format!("{n}: failed to remove port ({e})"));
+                }
+                if let Some(u) = i.uuid {
+                    self.status.remove(&u);
+                }
+            }
+        }
+    }
+
+    fn reconcile_bridge(&mut self, bcfg: &BridgeCfg) {
+        let name = bcfg.name.clone();
+        // Desired interfaces: name -> (port cfg, iface cfg).
+        let mut want: BTreeMap<String, (PortCfg, IfaceCfg)> = BTreeMap::new();
+        for p in bcfg.ports.values() {
+            for i in p.interfaces.values() {
+                want.insert(i.name.clone(), (p.clone(), i.clone()));
+            }
+        }
+        let local_cfg = want.get(&name).map(|(_, i)| i.clone());
+        let Some(br) = self.bridges.get(&name) else {
+            return;
+        };
+        // Remove what is gone or changed.
+        let mut remove = Vec::new();
+        for (iname, rt) in &br.ifaces {
+            if *iname == name {
+                continue;
+            }
+            match want.get(iname) {
+                None => remove.push(iname.clone()),
+                Some((p, i)) => {
+                    if i.iface_type != rt.iface_type
+                        || i.options != rt.options
+                        || p.name != rt.port
+                        || (i.ofport_request.is_some() && i.ofport_request != rt.ofport_request)
+                    {
+                        remove.push(iname.clone())
+                    }
+                }
+            }
+        }
+        if let Some(br) = self.bridges.get(&name) {
+            let snapshot_br = BridgeRt {
+                uuid: br.uuid,
+                switch: br.switch.clone(),
+                ifaces: br.ifaces.clone(),
+                datapath_id: br.datapath_id,
+                cfg: br.cfg.clone(),
+                mgmt_started: br.mgmt_started,
+            };
+            self.remove_bridge_ports(&snapshot_br, remove.clone());
+        }
+        if let Some(br) = self.bridges.get_mut(&name) {
+            for r in &remove {
+                br.ifaces.remove(r);
+            }
+        }
+        // Add the local port first, then the others in name order.
+        let mut order: Vec<(String, Option<(PortCfg, IfaceCfg)>)> = Vec::new();
+        order.push((name.clone(), want.get(&name).cloned()));
+        for (n, v) in &want {
+            if *n != name {
+                order.push((n.clone(), Some(v.clone())));
+            }
+        }
+        for (iname, spec) in order {
+            let exists = self
+                .bridges
+                .get(&name)
+                .is_some_and(|b| b.ifaces.contains_key(&iname));
+            let iuuid = spec.as_ref().map(|(_, i)| i.uuid);
+            if exists {
+                // Refresh the row uuid (a re-created row keeps the port).
+                if let Some(rt) = self
+                    .bridges
+                    .get_mut(&name)
+                    .and_then(|b| b.ifaces.get_mut(&iname))
+                {
+                    rt.uuid = iuuid;
+                    if let Some((p, _)) = &spec {
+                        rt.port = p.name.clone();
+                    }
+                }
+                continue;
+            }
+            let is_local = iname == name;
+            let (itype, options, ofreq, pname) = match &spec {
+                Some((p, i)) => (
+                    i.iface_type.clone(),
+                    i.options.clone(),
+                    i.ofport_request,
+                    p.name.clone(),
+                ),
+                None => ("internal".into(), BTreeMap::new(), None, name.clone()),
+            };
+            let result = self.add_iface(bcfg, &iname, &itype, &options, ofreq, is_local);
+            match result {
+                Ok((ofp, odp, dp_type)) => {
+                    let rt = IfaceRt {
+                        uuid: iuuid,
+                        port: pname,
+                        iface_type: itype,
+                        options,
+                        ofp_port: ofp,
+                        odp_port: odp,
+                        dp_type,
+                        ofport_request: ofreq,
+                    };
+                    if let Some(br) = self.bridges.get_mut(&name) {
+                        self.router.set(
+                            odp,
+                            Some(Route {
+                                switch: br.switch.clone(),
+                                ofp_port: ofp,
+                            }),
+                        );
+                        br.ifaces.insert(iname.clone(), rt);
+                    }
+                }
+                Err(e) => {
+                    self.log.push(format!("{iname}: {e}"));
+                    if let Some(u) = iuuid {
+                        self.status.insert(
+                            u,
+                            IfaceStatus {
+                                ofport: -1,
+                                error: Some(e),
+                                mac_in_use: None,
+                                ifindex: None,
+                                up: None,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let _ = local_cfg;
+        self.update_bridge_state(bcfg);
+    }
+
+    fn add_iface(
+        &self,
+        bcfg: &BridgeCfg,
+        iname: &str,
+        itype: &str,
+        options: &BTreeMap<String, String>,
+        ofreq: Option<u16>,
+        is_local: bool,
+    ) -> Result<(u16, OdpPort, String), String> {
+        let ntype = self.netdev_type(bcfg, itype, is_local)?;
+        let used: BTreeSet<OdpPort> = self.dp.port_dump().iter().map(|p| p.port_no).collect();
+        let odp_req = self.choose_odp(bcfg, iname, &used);
+        let mut dev_options = options.clone();
+        if ntype.starts_with("dummy") || ntype == "internal" || ntype == "tap" {
+            // Only the netdev's own options reach it; the rest are switch-level.
+            dev_options.retain(|k, _| {
+                k.starts_with("pcap")
+                    || k.starts_with("rxq")
+                    || k == "tx_pcap"
+                    || k == "rx_pcap"
+                    || k == "stream"
+            });
+        } else {
+            dev_options.clear();
+        }
+        let odp = self
+            .dp
+            .port_add_with_options(iname, ntype, Some(odp_req), &dev_options)
+            .map_err(|e| format!("could not open network device {iname} ({e})"))?;
+        let ofp = if is_local {
+            OFPP_LOCAL
+        } else {
+            let br = self.bridges.get(&bcfg.name);
+            let used_of: BTreeSet<u16> = br
+                .map(|b| b.ifaces.values().map(|i| i.ofp_port).collect())
+                .unwrap_or_default();
+            match ofreq {
+                Some(r) if !used_of.contains(&r) => r,
+                _ => (1..0xff00u16)
+                    .find(|n| !used_of.contains(n))
+                    .unwrap_or(0xfeff),
+            }
+        };
+        let dp_type = self
+            .dp
+            .port_query_by_number(odp)
+            .map(|p| p.port_type)
+            .unwrap_or_else(|_| ntype.to_string());
+        Ok((ofp, odp, dp_type))
+    }
+
+    /// Recomputes a bridge's OpenFlow port list, NORMAL configuration, MAC table settings,
+    /// datapath id and interface status, then revalidates its megaflows.
+    fn update_bridge_state(&mut self, bcfg: &BridgeCfg) {
+        let Some(br) = self.bridges.get_mut(&bcfg.name) else {
+            return;
+        };
+        br.cfg = bcfg.clone();
+        br.uuid = bcfg.uuid;
+        let dp = self.dp.clone();
+        // Hardware address: other_config:hwaddr, else the lowest address among the
+        // non-internal ports, else one derived from the bridge row.
+        let mut macs: BTreeMap<String, [u8; 6]> = BTreeMap::new();
+        let mut infos = Vec::new();
+        let mut descs = Vec::new();
+        for (iname, i) in &br.ifaces {
+            let dev = dp.netdev(i.odp_port);
+            let mac = dev
+                .as_ref()
+                .and_then(|d| d.mac().ok())
+                .map(|m| m.0)
+                .unwrap_or([0; 6]);
+            macs.insert(iname.clone(), mac);
+            let up = dev
+                .as_ref()
+                .map(|d| d.carrier().unwrap_or(true))
+                .unwrap_or(false);
+            infos.push(PortInfo {
+                ofp_port: i.ofp_port,
+                odp_port: i.odp_port,
+                name: iname.clone(),
+                up,
+            });
+            descs.push(PortDesc {
+                ofp_port: i.ofp_port,
+                odp_port: i.odp_port,
+                name: iname.clone(),
+                hw_addr: mac,
+                state: if up { 4 } else { 1 },
+                // 10 Gb/s full duplex, copper, as Open vSwitch reports virtual ports.
+                curr: 0x40 | 0x800,
+                curr_speed: 10_000_000,
+                ..PortDesc::default()
+            });
+            if let Some(u) = i.uuid {
+                self.status.insert(
+                    u,
+                    IfaceStatus {
+                        ofport: i64::from(i.ofp_port),
+                        error: None,
+                        mac_in_use: Some(mac_string(mac)),
+                        ifindex: Some(
+                            dev.as_ref()
+                                .and_then(|d| d.ifindex().ok())
+                                .map(i64::from)
+                                .unwrap_or(0),
+                        ),
+                        up: Some(up),
+                    },
+                );
+            }
+        }
+        let hw = bcfg
+            .other_config
+            .get("hwaddr")
+            .and_then(|s| parse_mac(s))
+            .or_else(|| {
+                br.ifaces
+                    .iter()
+                    .filter(|(_, i)| !i.dp_type.contains("internal"))
+                    .filter_map(|(n, _)| macs.get(n).copied())
+                    .filter(|m| m[0] & 1 == 0 && *m != [0; 6])
+                    .min()
+            })
+            .unwrap_or_else(|| {
+                let b = bcfg.uuid.as_bytes();
+                [(b[0] & 0xfe) | 0x02, b[1], b[2], b[3], b[4], b[5]]
+            });
+        let dpid = bcfg
+            .other_config
+            .get("datapath-id")
+            .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+            .unwrap_or_else(|| hw.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+        br.datapath_id = dpid;
+        if let Some(local) = br.ifaces.get(&bcfg.name) {
+            if let Some(dev) = dp.netdev(local.odp_port) {
+                let _ = dev.set_mac(netdev::MacAddr(hw));
+            }
+            for d in descs.iter_mut() {
+                if d.ofp_port == OFPP_LOCAL {
+                    d.hw_addr = hw;
+                }
+            }
+        }
+        // NORMAL configuration: every port but the local one by OpenFlow number, then local.
+        let mut bundles = Vec::new();
+        let mut by_of: Vec<&IfaceRt> = br.ifaces.values().collect();
+        by_of.sort_by_key(|i| i.ofp_port);
+        for i in by_of {
+            let pcfg = bcfg.ports.get(&i.port);
+            let settings = PortVlanSettings {
+                tag: pcfg.and_then(|p| p.tag),
+                trunks: pcfg.map(|p| p.trunks.clone()).unwrap_or_default(),
+                vlan_mode: pcfg
+                    .and_then(|p| p.vlan_mode.as_deref())
+                    .and_then(VlanMode::parse),
+                cvlans: pcfg.map(|p| p.cvlans.clone()).unwrap_or_default(),
+                priority_tags: pcfg
+                    .and_then(|p| p.other_config.get("priority-tags"))
+                    .and_then(|s| PriorityTags::parse(s))
+                    .unwrap_or_default(),
+                qinq_tpid: pcfg
+                    .and_then(|p| p.other_config.get("qinq-ethtype"))
+                    .and_then(|s| match s.as_str() {
+                        "802.1q" => Some(0x8100),
+                        "802.1ad" => Some(0x88a8),
+                        _ => None,
+                    }),
+            };
+            bundles.push(BundleConfig {
+                id: i.ofp_port,
+                name: i.port.clone(),
+                vlan: PortVlan::new(&settings),
+                floodable: true,
+                mirror_out: false,
+                bond: false,
+            });
+        }
+        let now = self.clock.now_ms();
+        let switch = br.switch.clone();
+        let mut sw = lock(&switch);
+        let mut info = sw.info().clone();
+        info.datapath_id = dpid;
+        info.allowed_versions = allowed_versions(&bcfg.protocols);
+        sw.set_info(info);
+        let out = sw.set_ports(descs);
+        sw.snap.ports = infos;
+        self.outbox.push((switch.clone(), out));
+        // A port whose VLAN configuration changed forgets what it learned (as Open
+        // vSwitch's bundle reconfiguration does); so does a port that went away.
+        let stale: Vec<u16> = sw
+            .snap
+            .normal
+            .bridge
+            .bundles
+            .iter()
+            .filter(|old| {
+                !bundles
+                    .iter()
+                    .any(|new: &BundleConfig<u16>| new.id == old.id && new.vlan == old.vlan)
+            })
+            .map(|b| b.id)
+            .collect();
+        for p in stale {
+            sw.snap.normal.macs.flush_port(p);
+        }
+        sw.snap.normal.bridge = BridgeConfig {
+            bundles,
+            forward_bpdu: bcfg
+                .other_config
+                .get("forward-bpdu")
+                .is_some_and(|v| v == "true"),
+        };
+        let macs_cfg = &mut sw.snap.normal.macs;
+        macs_cfg.set_flood_vlans(&bcfg.flood_vlans);
+        if let Some(t) = bcfg
+            .other_config
+            .get("mac-aging-time")
+            .and_then(|s| s.parse::<u32>().ok())
+        {
+            macs_cfg.set_idle_time(t);
+        }
+        if let Some(n) = bcfg
+            .other_config
+            .get("mac-table-size")
+            .and_then(|s| s.parse::<usize>().ok())
+        {
+            macs_cfg.set_max_entries(n);
+        }
+        // Without controllers, a standalone bridge is a plain learning switch: Open
+        // vSwitch installs `priority=0,actions=NORMAL` when it (re)configures the bridge.
+        let standalone = bcfg.fail_mode.as_deref() != Some("secure");
+        let want_normal = standalone && bcfg.controllers.is_empty();
+        set_normal_flow(&mut sw.snap, want_normal, now);
+        revalidate_bridge(&dp, &self.router, &switch, &mut sw.snap, now);
+    }
+}
+
+/// Adds (if missing) or removes the catch-all `priority=0,actions=NORMAL` rule of table 0.
+fn set_normal_flow(snap: &mut ofproto::Snapshot, want: bool, now_ms: u64) {
+    use ofproto_tables::{FlowMod, FlowModCommand};
+    let normal = ofproto::OfActions(vec![ofp_actions::Action::Output {
+        port: ofp_actions::action::OFPP_NORMAL,
+        max_len: 0,
+    }]);
+    let catchall = flow::Match::catchall();
+    let present = snap.tables.find_exact(0, &catchall, 0).is_some_and(|r| {
+        matches!(r.actions.0.as_slice(), [ofp_actions::Action::Output { port, .. }]
+                if *port == ofp_actions::action::OFPP_NORMAL)
+    });
+    if want && !present {
+        let mut fm = FlowMod::new(FlowModCommand::Add, 0, catchall, normal);
+        fm.priority = 0;
+        let _ = snap.tables.apply(&fm, now_ms);
+    } else if !want && present {
+        let mut fm = FlowMod::new(
+            FlowModCommand::DeleteStrict,
+            0,
+            catchall,
+            ofproto::OfActions::default(),
+        );
+        fm.priority = 0;
+        let _ = snap.tables.apply(&fm, now_ms);
+    }
+}
