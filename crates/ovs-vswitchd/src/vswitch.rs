@@ -126,6 +126,19 @@ pub fn allowed_versions(protocols: &[String]) -> u32 {
     }
 }
 
+/// Keeps the kernel's own IP stack out of the way on a kernel interface the switch has
+/// taken as a port: it must not answer ARP for the host's addresses on it (`arp_ignore=8`)
+/// nor run IPv6 (neighbour discovery, link-local address) there. The switch, not the
+/// kernel, owns the frames that arrive on a port; without this the host answers some of
+/// them twice. Best effort: a missing sysctl (no IPv6) is not an error.
+fn quiet_kernel_stack(ifname: &str) {
+    if ifname.contains('/') || ifname.starts_with('.') {
+        return;
+    }
+    let _ = std::fs::write(format!("/proc/sys/net/ipv4/conf/{ifname}/arp_ignore"), "8");
+    let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6"), "1");
+}
+
 fn mac_string(m: [u8; 6]) -> String {
     format!(
         "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
@@ -424,6 +437,9 @@ impl Vswitch {
             .dp
             .port_add_with_options(iname, ntype, Some(odp_req), &dev_options)
             .map_err(|e| format!("could not open network device {iname} ({e})"))?;
+        if ntype == "system" {
+            quiet_kernel_stack(iname);
+        }
         let ofp = if is_local {
             OFPP_LOCAL
         } else {
@@ -507,11 +523,21 @@ impl Vswitch {
                 );
             }
         }
+        // Hardware address: other_config:hwaddr; else, on a dummy bridge, the lowest
+        // address among its non-internal ports (as Open vSwitch picks it); else one
+        // derived from the bridge row. A userspace bridge must not reuse a kernel port's
+        // address: the kernel would take frames addressed to the bridge as its own on that
+        // port and answer them a second time.
+        let dummy_bridge = self.dummy == DummyMode::Override
+            || (self.dummy == DummyMode::On && bcfg.datapath_type == "dummy");
         let hw = bcfg
             .other_config
             .get("hwaddr")
             .and_then(|s| parse_mac(s))
             .or_else(|| {
+                if !dummy_bridge {
+                    return None;
+                }
                 br.ifaces
                     .iter()
                     .filter(|(_, i)| !i.dp_type.contains("internal"))
