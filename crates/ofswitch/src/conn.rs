@@ -57,9 +57,9 @@ impl AsyncMasks {
     /// Open vSwitch's defaults for a connection that negotiated `v`.
     pub fn default_for(v: Version) -> AsyncMasks {
         let mut m = AsyncMasks::default();
-        // Packet-in: no_match, action, and (OF1.4+) action_set, group, packet_out; never
-        // invalid_ttl.
-        m.master[oam::PACKET_IN] = if v >= Version::Of14 { 0x3b } else { 0x3 };
+        // Packet-in: no_match, action and its OpenFlow 1.4 refinements (action_set,
+        // group, packet_out), whatever the version; never invalid_ttl.
+        m.master[oam::PACKET_IN] = 0x3b;
         m.master[oam::PORT_STATUS] = 0x7;
         m.slave[oam::PORT_STATUS] = 0x7;
         m.master[oam::FLOW_REMOVED] = match v {
@@ -77,19 +77,26 @@ impl AsyncMasks {
         m
     }
 
-    /// The masks as an `OFPT_GET_ASYNC_REPLY` body.
+    /// The masks as an `OFPT_GET_ASYNC_REPLY` body (reasons the version lacks left out).
     pub fn to_config(&self, v: Version) -> AsyncConfig {
         let mut props = Vec::new();
         let n = if v >= Version::Of14 { oam::N } else { 3 };
+        let visible = |t: usize, m: u32| {
+            if t == oam::PACKET_IN && v < Version::Of14 {
+                m & 0x7
+            } else {
+                m
+            }
+        };
         for t in 0..n {
             let (slave_ty, master_ty) = prop_types(t);
             props.push(AsyncProp {
                 ty: slave_ty,
-                mask: self.slave.get(t).copied().unwrap_or(0),
+                mask: visible(t, self.slave.get(t).copied().unwrap_or(0)),
             });
             props.push(AsyncProp {
                 ty: master_ty,
-                mask: self.master.get(t).copied().unwrap_or(0),
+                mask: visible(t, self.master.get(t).copied().unwrap_or(0)),
             });
         }
         AsyncConfig {
@@ -98,17 +105,23 @@ impl AsyncMasks {
         }
     }
 
-    /// Applies a `SET_ASYNC` (properties it lacks keep their values).
-    pub fn apply(&mut self, c: &AsyncConfig) {
+    /// Applies a `SET_ASYNC` from a connection of version `v` (properties it lacks keep
+    /// their values; before OpenFlow 1.4 the `action` packet-in reason also stands for
+    /// its 1.4 refinements).
+    pub fn apply(&mut self, v: Version, c: &AsyncConfig) {
         for p in &c.props {
             let t = usize::from(p.ty / 2);
+            let mut mask = p.mask;
+            if t == oam::PACKET_IN && v < Version::Of14 && mask & 2 != 0 {
+                mask |= 0x38;
+            }
             let slot = if p.ty % 2 == 0 {
                 self.slave.get_mut(t)
             } else {
                 self.master.get_mut(t)
             };
             if let Some(s) = slot {
-                *s = p.mask;
+                *s = mask;
             }
         }
     }

@@ -102,7 +102,7 @@ impl Switch {
             M::SetAsync(cfg) => {
                 let c = self.conns.get_mut(&conn).ok_or(OfpErr::OFPBRC_EPERM)?;
                 let mut masks = c.masks();
-                masks.apply(cfg);
+                masks.apply(m.version, cfg);
                 c.async_masks = Some(masks);
                 Ok(())
             }
@@ -337,13 +337,16 @@ impl Switch {
         } else {
             return Err(OfpErr::OFPTMFC_BAD_TABLE);
         };
+        // OpenFlow 1.1/1.2 table-miss config. As observed in OVS, "controller" (0) leaves
+        // the table's setting alone in OpenFlow 1.1 but sets it in 1.2.
         let miss = match v {
-            Version::Of11 | Version::Of12 => Some(match tm.config & 3 {
-                0 => TableMiss::Controller,
-                1 => TableMiss::Continue,
-                2 => TableMiss::Drop,
+            Version::Of11 | Version::Of12 => match tm.config & 3 {
+                0 if v == Version::Of11 => None,
+                0 => Some(TableMiss::Controller),
+                1 => Some(TableMiss::Continue),
+                2 => Some(TableMiss::Drop),
                 _ => return Err(OfpErr::OFPTMFC_BAD_CONFIG),
-            }),
+            },
             _ => None,
         };
         let eviction = if v >= Version::Of14 {

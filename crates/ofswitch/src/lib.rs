@@ -249,9 +249,10 @@ pub struct Switch {
 }
 
 impl Switch {
-    /// A switch for `bridge` with no ports, empty tables and no connections.
+    /// A switch for `bridge` with no ports, no connections, and empty tables but for Open
+    /// vSwitch's internal rules in the hidden table 254.
     pub fn new(bridge: &str, info: SwitchInfo) -> Switch {
-        Switch {
+        let mut sw = Switch {
             snap: Snapshot::new(bridge, Vec::new()),
             meters: MeterTable::new(),
             info,
@@ -260,6 +261,40 @@ impl Switch {
             next_conn: 1,
             frag: 0,
             election_id: None,
+        };
+        sw.install_internal_rules();
+        sw
+    }
+
+    /// OVS's rules in table 254: `priority=2,recirc_id=0 actions=drop` and, at priority
+    /// 0, `reg0=0x1` to the controller, `reg0=0x2` and `reg0=0x3` dropped.
+    fn install_internal_rules(&mut self) {
+        use ofp_actions::action::{Controller, PacketInReason};
+        use ofp_actions::Action;
+        use ofproto_tables::{FlowMod, FlowModCommand, TABLE_INTERNAL};
+        let controller = Action::Controller(Controller {
+            max_len: u16::MAX,
+            controller_id: 0,
+            reason: PacketInReason::NoMatch,
+            userdata: Vec::new(),
+            pause: false,
+            meter_id: None,
+        });
+        let rules = [
+            ("recirc_id=0", 2, None),
+            ("reg0=0x1", 0, Some(controller)),
+            ("reg0=0x2", 0, None),
+            ("reg0=0x3", 0, None),
+        ];
+        for (m, priority, act) in rules {
+            let Ok(m) = flow::parse_match(m, None) else {
+                continue;
+            };
+            let acts = ofproto::OfActions(act.into_iter().collect());
+            let mut fm =
+                FlowMod::new(FlowModCommand::Add, TABLE_INTERNAL, m, acts).with_priority(priority);
+            fm.no_readonly = true;
+            let _ = self.snap.tables.apply(&fm, 0);
         }
     }
 

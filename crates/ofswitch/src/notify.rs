@@ -174,8 +174,9 @@ fn packet_in2(v: Version, pi: &PacketIn, md: &Match, data: &[u8], reason: u8) ->
     prop(&mut w, 3, &|w| {
         w.u8(pi.table_id);
     });
+    // 64-bit property values are 8-byte aligned: 4 bytes of padding first.
     prop(&mut w, 4, &|w| {
-        w.u64(pi.cookie);
+        w.zeros(4).u64(pi.cookie);
     });
     prop(&mut w, 5, &|w| {
         w.u8(reason);

@@ -11,6 +11,7 @@ use ofproto_tables::{FlowFilter, GroupType, MeterBand, Rule};
 use openflow::msgs::flow::{AggregateStats, FlowStats, FlowStatsRequest, RawActions, OFPG_ANY};
 use openflow::msgs::group::{Bucket as WireBucket, BucketCounter, GroupDesc, GroupStats};
 use openflow::msgs::meter::{BandKind, BandStats, MeterBand as WireBand, MeterConfig, MeterStats};
+use openflow::msgs::table_desc::{TableDesc, TableDescProp, CONFIG_EVICTION};
 use openflow::msgs::stats::{Desc, PortStats, QueueStats, TableStats, OFPSF_REPLY_MORE};
 use openflow::msgs::{ofpp, port_from_of10, port_to_of10};
 use openflow::{EncodeError, Message, OfpErr, OfpMsg, RawCode, RawId, Version};
@@ -163,8 +164,10 @@ impl Switch {
             let instructions: u32 = if t + 1 < n { 0x3e } else { 0x3c };
             // Table-miss behaviour in OpenFlow 1.1/1.2 terms: 0 controller, 1 continue,
             // 2 drop.
+            // (OVS reports drop as 3, all of OFPTC11_TABLE_MISS_MASK, in OpenFlow 1.1.)
             let config: u32 = match cfg.map(|c| c.miss) {
                 Some(ofproto_tables::TableMiss::Continue) => 1,
+                Some(ofproto_tables::TableMiss::Drop) if v == Version::Of11 => 3,
                 Some(ofproto_tables::TableMiss::Drop) => 2,
                 _ => 0,
             };
@@ -194,7 +197,8 @@ impl Switch {
     }
 
     fn check_stats_table(&self, table_id: u8) -> Result<(), OfpErr> {
-        if table_id != 0xff && table_id >= self.info.n_tables {
+        // Every table id names a table (254 is the hidden internal one) or all of them.
+        if table_id != 0xff && usize::from(table_id) >= ofproto_tables::N_TABLES {
             return Err(OfpErr::OFPBRC_BAD_TABLE_ID);
         }
         Ok(())
@@ -483,6 +487,21 @@ impl Switch {
                 multipart(conn, m, items, &M::GroupDescReply)
             }
             M::GroupFeaturesRequest => one(conn, m, M::GroupFeaturesReply(self.group_features(v))),
+            M::TableDescRequest => {
+                // Per table its eviction config bit and an eviction property (flags
+                // OTHER|IMPORTANCE|LIFETIME); no vacancy events.
+                let items: Vec<TableDesc> = (0..self.info.n_tables)
+                    .map(|t| {
+                        let evict = self.snap.tables.table_config(t).is_some_and(|c| c.eviction);
+                        TableDesc {
+                            table_id: t,
+                            config: if evict { CONFIG_EVICTION } else { 0 },
+                            props: vec![TableDescProp::Eviction(7)],
+                        }
+                    })
+                    .collect();
+                multipart(conn, m, items, &M::TableDescReply)
+            }
             M::Opaque(_)
                 if m.raw.map(|r| r.entry().ty) == Some(openflow::MsgType::GroupFeaturesRequest) =>
             {

@@ -809,3 +809,18 @@ fn port_mod_changes_config_and_reports() {
     );
     assert_eq!(only_error(&out, ctl), OfpErr::OFPPMFC_BAD_HW_ADDR);
 }
+
+#[test]
+fn table_desc_reply() {
+    let mut sw = switch();
+    let c = connect(&mut sw, ConnKind::Service, Version::Of14);
+    let req = [5u8, 18, 0, 16, 0, 0, 0, 4, 0, 14, 0, 0, 0, 0, 0, 0];
+    let out = sw.receive(c, &req, &mut env());
+    let msgs = sent(&out, c);
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    let Message::TableDescReply(d) = &msgs[0].body else {
+        panic!("{msgs:?}")
+    };
+    assert_eq!(d.len(), 254);
+    assert_eq!(d[3].eviction_flags(), Some(7));
+}

@@ -21,14 +21,18 @@ struct Monitor {
 }
 
 impl Monitor {
-    fn start(target: &str, version: &str, dir: &Path, name: &str) -> Monitor {
-        let out = dir.join(format!("{name}-{version}.out"));
+    fn start(target: &str, version: &str, extra: &[&str], dir: &Path, name: &str) -> Monitor {
+        let out = dir.join(format!("{name}-{version}-{}.out", extra.join("")));
         let f = std::fs::File::create(&out).expect("monitor output");
         let child = Command::new(reference::path("ovs-ofctl"))
-            .args(["-O", version, "monitor", target, "65535"])
+            .args(["-O", version])
+            .args(extra)
+            .args(["monitor", target, "65535"])
             .current_dir(dir)
+            .env("OVS_RUNDIR", dir)
+            .env("OVS_LOGDIR", dir)
+            .stderr(Stdio::from(f.try_clone().expect("dup")))
             .stdout(Stdio::from(f))
-            .stderr(Stdio::null())
             .spawn()
             .expect("spawn monitor");
         Monitor { child, out }
@@ -52,7 +56,7 @@ fn marker(target: &str, version: &str, dir: &Path, cookie: &str, mon: &Monitor) 
     wait_until("monitor to see the marker", Duration::from_secs(60), || {
         let _ = ofctl(target, &["-O", version, "add-flow", "{}", &add], dir);
         let _ = ofctl(target, &["-O", version, "del-flows", "{}", &del], dir);
-        mon.text().contains(&format!("cookie={cookie}"))
+        mon.text().contains(&format!("cookie:{cookie}"))
     })
     .expect("marker");
 }
@@ -76,8 +80,8 @@ fn blank(s: &str, key: &str) -> String {
 
 /// The messages between the two markers, normalised.
 fn between(text: &str) -> String {
-    let start = text.find("cookie=0x99").unwrap_or(0);
-    let end = text.find("cookie=0x98").unwrap_or(text.len());
+    let start = text.rfind("cookie:0x99").unwrap_or(0);
+    let end = text.find("cookie:0x98").unwrap_or(text.len());
     let part = text.get(start..end).unwrap_or("");
     // Drop the (partial) first and last message lines.
     let lines: Vec<&str> = part.lines().collect();
@@ -140,10 +144,20 @@ fn async_messages_match_reference() {
     let ours = Served::start(bridge());
     let dir = refsw.sb.rundir();
     let mut diffs = Vec::new();
-    for version in ["OpenFlow10", "OpenFlow13", "OpenFlow14", "OpenFlow15"] {
+    let cases: &[(&str, &[&str])] = &[
+        ("OpenFlow10", &[]),
+        ("OpenFlow10", &["-P", "standard"]),
+        ("OpenFlow10", &["-P", "nxt_packet_in", "-F", "nxm"]),
+        ("OpenFlow13", &[]),
+        ("OpenFlow13", &["-P", "standard"]),
+        ("OpenFlow14", &[]),
+        ("OpenFlow15", &[]),
+        ("OpenFlow15", &["-P", "standard"]),
+    ];
+    for &(version, extra) in cases {
         let mut texts = Vec::new();
         for (name, target) in [("ref", refsw.target()), ("ours", ours.target())] {
-            let mon = Monitor::start(&target, version, &dir, name);
+            let mon = Monitor::start(&target, version, extra, &dir, name);
             marker(&target, version, &dir, "0x99", &mon);
             scenario(&target, version, &dir);
             marker(&target, version, &dir, "0x98", &mon);
@@ -151,7 +165,7 @@ fn async_messages_match_reference() {
         }
         if texts[0] != texts[1] {
             diffs.push(format!(
-                "=== {version}\n--- reference\n{}\n--- ofswitch\n{}\n",
+                "=== {version} {extra:?}\n--- reference\n{}\n--- ofswitch\n{}\n",
                 texts[0], texts[1]
             ));
         }

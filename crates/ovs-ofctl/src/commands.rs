@@ -4,8 +4,7 @@
 //! Dispatch checks the argument count before running anything, with OVS's messages
 //! (`'show' command requires at least 1 arguments`, `... takes at most 1 arguments`), so a
 //! script that misuses a command sees the same error whether or not the command is
-//! implemented here yet. Commands that need a switch connection are in the table with
-//! [`not_yet`] as their handler until the connection layer exists.
+//! implemented here yet. Commands not implemented yet have [`not_yet`] as their handler.
 
 use crate::session::Session;
 use crate::{flows, groups, meters, offline, online, packet_out, Fatal};
@@ -59,8 +58,8 @@ fn ofp_print(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
 pub const COMMANDS: &[Command] = &[
     // Switch commands (need a connection).
     cmd("show", 1, 1, online::show),
-    cmd("monitor", 1, 3, not_yet),
-    cmd("snoop", 1, 1, not_yet),
+    cmd("monitor", 1, 3, online::monitor),
+    cmd("snoop", 1, 1, online::snoop),
     cmd("dump-desc", 1, 1, online::dump_desc),
     cmd("dump-tables", 1, 1, online::dump_tables),
     cmd("dump-table-features", 1, 1, online::dump_table_features),
@@ -127,7 +126,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("print-error", 1, 1, not_yet),
     cmd("encode-error-reply", 2, 2, not_yet),
     cmd("encode-hello", 1, 1, not_yet),
-    cmd("compose-packet", 1, 2, not_yet),
+    cmd("compose-packet", 1, 2, crate::compose::compose_packet),
     cmd("parse-packet", 0, 0, not_yet),
     cmd("parse-group", 1, 1, not_yet),
 ];

@@ -14,7 +14,7 @@
 //! if that differs from the specified one (a field the frame cannot carry, such as a
 //! register or `in_port`), both are printed on standard error and the command fails.
 
-use crate::{Context, Fatal};
+use crate::Fatal;
 use flow::{FieldId, Flow, Match};
 use std::io::Write as _;
 
@@ -139,7 +139,7 @@ pub fn compose(flow_text: &str, l7: Option<&str>) -> Result<(String, Option<Stri
 }
 
 /// `compose-packet FLOW [L7]`.
-pub fn compose_packet(_cx: &Context, args: &[String]) -> Result<(), Fatal> {
+pub fn compose_packet(_s: &mut crate::session::Session, args: &[String]) -> Result<(), Fatal> {
     let flow_text = args.first().map(String::as_str).unwrap_or_default();
     let (dump, differ) = compose(flow_text, args.get(1).map(String::as_str)).map_err(Fatal)?;
     let mut out = std::io::stdout().lock();

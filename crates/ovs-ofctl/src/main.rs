@@ -11,12 +11,16 @@
 //! (`-O`) and flow formats (`-F`) combine, as in OVS, into the set of allowed protocols, which
 //! is checked for consistency before any command runs.
 //!
-//! Implemented so far are the offline commands (`parse-flow`, `parse-flows`, `ofp-print`,
-//! see [`offline`]); the commands that talk to a switch are listed in the table (so usage
-//! errors match) and report that they are not available yet. They will get a connection
-//! layer (`stream` + `openflow` framing) and slot into the same table.
+//! Offline commands (`parse-flow`, `parse-flows`, `ofp-print`) are in [`offline`]. Commands
+//! that talk to a switch connect through [`vconn`] (targets, hello negotiation, transaction
+//! ids) inside a [`session::Session`] (port/table name fetches, dumps, barriers, bundles) and
+//! live in [`online`] (switch, port, table and queue commands, `monitor`, `snoop`),
+//! [`flows`] (flow tables, with `--sort`/`--rsort`/`--no-stats`/`--bundle`), [`groups`],
+//! [`meters`] and [`packet_out`]. Commands still missing are in the table with a handler that
+//! says so.
 
 mod commands;
+mod compose;
 mod flows;
 mod groups;
 mod meters;
@@ -117,12 +121,16 @@ Commands that need no switch:
   parse-flows FILE            likewise for each flow in FILE (- for stdin)
   ofp-print HEX [VERBOSITY]   decode and print an OpenFlow message given in hex
 
-Commands for a SWITCH (not available yet in this implementation):
-  show, dump-desc, dump-tables, dump-table-features, dump-ports, dump-ports-desc,
-  mod-port, get-frags, set-frags, dump-flows, dump-aggregate, add-flow, add-flows,
-  mod-flows, del-flows, replace-flows, diff-flows, add-group, mod-group, del-groups,
-  dump-groups, dump-group-stats, add-meter, mod-meter, del-meters, dump-meters,
-  meter-stats, meter-features, packet-out, monitor, snoop, probe, ping, benchmark
+Commands for a SWITCH (a bridge name, unix:PATH or tcp:IP[:PORT]):
+  show, dump-desc, dump-tables, dump-table-features, dump-table-desc, mod-table,
+  dump-ports [PORT], dump-ports-desc [PORT], mod-port PORT ACTION, get-frags,
+  set-frags MODE, dump-flows [FLOW], dump-aggregate [FLOW], queue-stats [PORT [QUEUE]],
+  queue-get-config [PORT], add-flow FLOW, add-flows FILE, mod-flows FLOW,
+  del-flows [FLOW], add-group GROUP, add-groups FILE, mod-group GROUP,
+  del-groups [GROUP], dump-groups [GROUP], dump-group-stats [GROUP],
+  dump-group-features, add-meter METER, mod-meter METER, del-meters [METER],
+  dump-meters [METER], meter-stats [METER], meter-features, packet-out ...,
+  probe, monitor [MISS-LEN] [invalid_ttl], snoop
 
 OpenFlow version and flow format options:
   -O, --protocols=VERSIONS    allowed OpenFlow versions (default: OpenFlow10)
@@ -130,6 +138,10 @@ OpenFlow version and flow format options:
 
 Other options:
   --strict                    use strict match for flow commands
+  --bundle                    send flow and group changes as one atomic bundle
+  --sort[=FIELD], --rsort[=FIELD]  sort dump-flows output
+  --no-stats                  dump-flows without statistics
+  -t, --timeout=SECS          give up after SECS seconds
   --names                     show port names instead of numbers
   --no-names                  show port numbers, but not names
   -m, --more                  be more verbose printing OpenFlow

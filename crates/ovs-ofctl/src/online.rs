@@ -367,3 +367,67 @@ pub fn probe(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
     vc.recv_xid(0).map_err(|e| talking(&vc, &e))?;
     Ok(())
 }
+
+/// Prints every message received on `vc` until the connection ends (`monitor`, `snoop`).
+fn print_forever(s: &mut Session, vc: &mut Vconn) -> Result<(), Fatal> {
+    use std::io::Write as _;
+    let verbosity = i32::try_from(s.cx.verbosity).unwrap_or(0) + 2;
+    loop {
+        let m = vc
+            .recv()
+            .map_err(|e| Fatal(format!("OpenFlow packet receive failed ({e})")))?;
+        let text = openflow::print::ofp_to_string_verbosity(&m, verbosity);
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// `monitor SWITCH [MISS-LEN] [invalid_ttl]`: asks for packet-ins (with `MISS-LEN` bytes of
+/// each missed packet, and for packets with invalid TTLs if asked) in the `NXT_PACKET_IN2`
+/// format, then prints every message the switch sends. Flow monitoring (`watch:`) is not
+/// supported yet.
+pub fn monitor(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
+    let target = arg(a, 0);
+    let mut miss_len = None;
+    let mut invalid_ttl = false;
+    for x in a.get(1..).unwrap_or_default() {
+        if x == "invalid_ttl" {
+            invalid_ttl = true;
+        } else if x.starts_with("watch:") {
+            return Err(Fatal(
+                "flow monitoring (watch:) is not supported by this ovs-ofctl yet".into(),
+            ));
+        } else {
+            miss_len = Some(crate::offline::atoi(x));
+        }
+    }
+    let mut vc = s.open(target)?;
+    if miss_len.is_some() || invalid_ttl {
+        let mut c = get_config(s, &mut vc)?;
+        if let Some(len) = miss_len {
+            c.miss_send_len = u16::try_from(len).unwrap_or(u16::MAX);
+        }
+        if invalid_ttl {
+            c.flags |= frag::INVALID_TTL_TO_CONTROLLER;
+        }
+        let m = s.msg(vc.version, Message::SetConfig(c));
+        s.transact_noreply_all(&mut vc, &[m])?;
+    }
+    let m = s.msg(
+        vc.version,
+        Message::SetPacketInFormat(openflow::msgs::config::packet_in_format::NXT_PACKET_IN2),
+    );
+    // A switch without NXT_PACKET_IN2 answers with an error; keep its default format then.
+    vc.transact_noreply(&m, &mut s.xids)
+        .map_err(|e| talking(&vc, &e))?;
+    print_forever(s, &mut vc)
+}
+
+/// `snoop SWITCH`: prints the messages between the switch and its controllers, from the
+/// bridge's `.snoop` socket.
+pub fn snoop(s: &mut Session, a: &[String]) -> Result<(), Fatal> {
+    let versions = s.cx.versions.clone();
+    let mut vc = Vconn::open(arg(a, 0), "snoop", &versions, &mut s.xids, &mut s.logseq)?;
+    print_forever(s, &mut vc)
+}

@@ -10,6 +10,7 @@
 mod appctl;
 mod clock;
 mod config;
+mod controller;
 mod ofconn;
 mod options;
 mod status;
@@ -44,6 +45,10 @@ pub struct Shared {
     pub mgmt: Mutex<HashMap<String, ofconn::Listener>>,
     /// Set by `exit`.
     pub exiting: tokio::sync::Notify,
+    /// Controller connection tasks.
+    pub controllers: controller::ControllerTasks,
+    /// Open OpenFlow connections' send queues.
+    pub conns: ofconn::Registry,
 }
 
 fn main() {
@@ -138,7 +143,11 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         rundir: dirs.rundir.clone(),
         mgmt: Mutex::new(HashMap::new()),
         exiting: tokio::sync::Notify::new(),
+        controllers: Mutex::new(HashMap::new()),
+        conns: Mutex::new(HashMap::new()),
     });
+    controller::start_packet_in_pump(shared.clone())
+        .map_err(|e| format!("cannot start packet-in thread: {e}"))?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

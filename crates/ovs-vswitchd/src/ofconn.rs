@@ -35,23 +35,22 @@ pub const ALL_VERSIONS: u32 = 0b111_1110;
 
 type ConnKey = (usize, u64);
 
+/// A connection's send queue: `Some(bytes)` to send, `None` to close.
+pub type SendQueue = mpsc::UnboundedSender<Option<Vec<u8>>>;
+
 /// Open connections' send queues, by (switch, connection).
-fn registry() -> &'static Mutex<HashMap<ConnKey, mpsc::UnboundedSender<Option<Vec<u8>>>>> {
-    static R: std::sync::OnceLock<Mutex<HashMap<ConnKey, mpsc::UnboundedSender<Option<Vec<u8>>>>>> =
-        std::sync::OnceLock::new();
-    R.get_or_init(|| Mutex::new(HashMap::new()))
-}
+pub type Registry = Mutex<HashMap<ConnKey, SendQueue>>;
 
 fn key(sw: &Arc<Mutex<Switch>>, c: ConnId) -> ConnKey {
     (Arc::as_ptr(sw) as usize, c.0)
 }
 
 /// Sends the switch's outgoing messages to their connections.
-pub fn dispatch(sw: &Arc<Mutex<Switch>>, out: Vec<Outgoing>) {
+pub fn dispatch(shared: &Shared, sw: &Arc<Mutex<Switch>>, out: Vec<Outgoing>) {
     if out.is_empty() {
         return;
     }
-    let reg = lock(registry());
+    let reg = lock(&shared.conns);
     for o in out {
         match o {
             Outgoing::Send(c, bytes) => {
@@ -239,6 +238,24 @@ impl SwitchEnv for Env<'_> {
     }
 }
 
+/// Recomputes which packet-in reasons some connection wants (translation marks the others
+/// `dont_send`). Returns true if that changed.
+pub fn update_wanted_packet_ins(sw: &mut Switch) -> bool {
+    let mut bits = 0u32;
+    for id in sw.conn_ids() {
+        if let Some(c) = sw.conn(id) {
+            for reason in 0..8u8 {
+                if c.wants(ofswitch::conn::oam::PACKET_IN, reason) {
+                    bits |= 1 << reason;
+                }
+            }
+        }
+    }
+    let changed = sw.snap.wanted_packet_ins != bits;
+    sw.snap.wanted_packet_ins = bits;
+    changed
+}
+
 /// The datapath, router and clock.
 pub fn handles(shared: &Shared) -> (Arc<Datapath>, Arc<Router>, Arc<Clock>) {
     let vs = lock(&shared.vs);
@@ -253,8 +270,8 @@ where
     let (mut rd, mut wr) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::unbounded_channel::<Option<Vec<u8>>>();
     let (id, hello) = lock(&sw).open_conn(kind, ALL_VERSIONS);
-    lock(registry()).insert(key(&sw, id), tx);
-    dispatch(&sw, hello);
+    lock(&shared.conns).insert(key(&sw, id), tx);
+    dispatch(&shared, &sw, hello);
     let writer = tokio::spawn(async move {
         while let Some(Some(bytes)) = rx.recv().await {
             if wr.write_all(&bytes).await.is_err() {
@@ -283,7 +300,7 @@ where
                     let mut g = lock(&sw);
                     let mut env = Env::new(&dp, &clock, &g);
                     let out = g.receive(id, msg, &mut env);
-                    if env.dirty {
+                    if env.dirty | update_wanted_packet_ins(&mut g) {
                         dirty = true;
                     }
                     // A barrier (or anything answered after a change) must find the
@@ -310,11 +327,18 @@ where
             revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
         }
         buf.drain(..pos);
-        dispatch(&sw, outs);
+        dispatch(&shared, &sw, outs);
         tokio::task::yield_now().await;
     }
-    lock(&sw).close_conn(id);
-    if let Some(tx) = lock(registry()).remove(&key(&sw, id)) {
+    {
+        let mut g = lock(&sw);
+        g.close_conn(id);
+        if update_wanted_packet_ins(&mut g) {
+            let now = clock.now_ms();
+            revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
+        }
+    }
+    if let Some(tx) = lock(&shared.conns).remove(&key(&sw, id)) {
         let _ = tx.send(None);
     }
     let _ = writer.await;
@@ -348,6 +372,6 @@ pub fn run_timers(shared: &Shared) {
             revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
         }
         drop(g);
-        dispatch(&sw, out);
+        dispatch(shared, &sw, out);
     }
 }

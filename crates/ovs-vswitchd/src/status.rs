@@ -233,9 +233,10 @@ pub async fn db_loop(shared: Arc<Shared>, addr: stream::Address, ctx: Arc<stream
             }
             let outbox: Vec<_> = lock(&shared.vs).outbox.drain(..).collect();
             for (sw, out) in outbox {
-                crate::ofconn::dispatch(&sw, out);
+                crate::ofconn::dispatch(&shared, &sw, out);
             }
             crate::ofconn::sync_listeners(&shared);
+            crate::controller::sync_controllers(&shared);
             let with_stats = last_stats.elapsed() >= STATS_INTERVAL;
             if with_stats {
                 last_stats = tokio::time::Instant::now();

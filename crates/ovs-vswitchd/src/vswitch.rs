@@ -136,7 +136,10 @@ fn quiet_kernel_stack(ifname: &str) {
         return;
     }
     let _ = std::fs::write(format!("/proc/sys/net/ipv4/conf/{ifname}/arp_ignore"), "8");
-    let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6"), "1");
+    let _ = std::fs::write(
+        format!("/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6"),
+        "1",
+    );
 }
 
 fn mac_string(m: [u8; 6]) -> String {

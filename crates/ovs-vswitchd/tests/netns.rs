@@ -53,7 +53,8 @@ impl Host {
         };
         h.vsctl(&["init"]);
         h.vsctl(&["add-br", "ovsbr0"]);
-        h.ns.ip(&["link", "set", "ovsbr0", "up"]).expect("bridge up");
+        h.ns.ip(&["link", "set", "ovsbr0", "up"])
+            .expect("bridge up");
         h
     }
 
@@ -107,8 +108,18 @@ impl Host {
     fn add_vm(&self, port: &str, cidr: &str, extra: &[&str]) -> Netns {
         let vm = Netns::new("vm").expect("vm namespace");
         ip(&[
-            "link", "add", port, "netns", self.ns.name(), "type", "veth", "peer", "name",
-            "eth0", "netns", vm.name(),
+            "link",
+            "add",
+            port,
+            "netns",
+            self.ns.name(),
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            vm.name(),
         ])
         .expect("veth");
         vm.ip(&["addr", "add", cidr, "dev", "eth0"]).unwrap();
@@ -123,20 +134,33 @@ impl Host {
 
 /// Pings `dst` from `vm` until one answer arrives (or the deadline).
 fn reaches(vm: &Netns, dst: &str) -> bool {
-    wait_until(&format!("{} to reach {dst}", vm.name()), Duration::from_secs(8), || {
-        Command::new("ip")
-            .args(["netns", "exec", vm.name(), "ping", "-c1", "-W1", dst])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    })
+    wait_until(
+        &format!("{} to reach {dst}", vm.name()),
+        Duration::from_secs(8),
+        || {
+            Command::new("ip")
+                .args(["netns", "exec", vm.name(), "ping", "-c1", "-W1", dst])
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        },
+    )
     .is_ok()
 }
 
 /// Two pings with a 1 s wait each: used to show that `dst` is *not* reachable.
 fn unreachable(vm: &Netns, dst: &str) -> bool {
     !Command::new("ip")
-        .args(["netns", "exec", vm.name(), "ping", "-c2", "-i0.3", "-W1", dst])
+        .args([
+            "netns",
+            "exec",
+            vm.name(),
+            "ping",
+            "-c2",
+            "-i0.3",
+            "-W1",
+            dst,
+        ])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(true)
@@ -145,8 +169,18 @@ fn unreachable(vm: &Netns, dst: &str) -> bool {
 /// Wires `eth0` of two hosts together (the physical network between them).
 fn wire(a: &Host, b: &Host) {
     ip(&[
-        "link", "add", "eth0", "netns", a.ns.name(), "type", "veth", "peer", "name", "eth0",
-        "netns", b.ns.name(),
+        "link",
+        "add",
+        "eth0",
+        "netns",
+        a.ns.name(),
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        b.ns.name(),
     ])
     .expect("wire");
     for h in [a, b] {
@@ -165,7 +199,10 @@ fn vlans_on_one_host() {
     let _vm2 = h.add_vm("tap2.0", "10.10.0.2/24", &["tag=1"]);
     assert!(reaches(&vm1, "10.10.0.2"), "same VLAN on one host");
     h.vsctl(&["set", "port", "tap2.0", "tag=2"]);
-    assert!(unreachable(&vm1, "10.10.0.2"), "VLANs 1 and 2 must not talk");
+    assert!(
+        unreachable(&vm1, "10.10.0.2"),
+        "VLANs 1 and 2 must not talk"
+    );
 }
 
 #[test]
@@ -206,24 +243,45 @@ fn flow_rules_change_real_traffic() {
         return;
     }
     let h = Host::start("h3");
-    let vm1 = h.add_vm("tap1", "10.12.0.1/24", &["--", "set", "interface", "tap1", "ofport_request=1"]);
-    let _vm2 = h.add_vm("tap2", "10.12.0.2/24", &["--", "set", "interface", "tap2", "ofport_request=2"]);
+    let vm1 = h.add_vm(
+        "tap1",
+        "10.12.0.1/24",
+        &["--", "set", "interface", "tap1", "ofport_request=1"],
+    );
+    let _vm2 = h.add_vm(
+        "tap2",
+        "10.12.0.2/24",
+        &["--", "set", "interface", "tap2", "ofport_request=2"],
+    );
     assert!(reaches(&vm1, "10.12.0.2"));
     // Drop everything that arrives on port 2: the answers never come back.
-    h.ofctl(&["add-flow", "ovsbr0", "priority=100,idle_timeout=2,in_port=2,actions=drop"]);
-    assert!(unreachable(&vm1, "10.12.0.2"), "drop rule on in_port=2 ignored");
+    h.ofctl(&[
+        "add-flow",
+        "ovsbr0",
+        "priority=100,idle_timeout=2,in_port=2,actions=drop",
+    ]);
+    assert!(
+        unreachable(&vm1, "10.12.0.2"),
+        "drop rule on in_port=2 ignored"
+    );
     // Once idle for its timeout, the rule expires and traffic flows again.
     let gone = wait_until("the idle rule to expire", Duration::from_secs(15), || {
         h.appctl(&["time/warp", "3000"]);
         !h.ofctl(&["dump-flows", "ovsbr0"]).contains("in_port=2")
     });
     assert!(gone.is_ok(), "idle_timeout never expired");
-    assert!(reaches(&vm1, "10.12.0.2"), "traffic not restored after expiry");
+    assert!(
+        reaches(&vm1, "10.12.0.2"),
+        "traffic not restored after expiry"
+    );
     // del-flows in_port=2 removes a permanent drop rule.
     h.ofctl(&["add-flow", "ovsbr0", "priority=100,in_port=2,actions=drop"]);
     assert!(unreachable(&vm1, "10.12.0.2"));
     h.ofctl(&["del-flows", "ovsbr0", "in_port=2"]);
-    assert!(reaches(&vm1, "10.12.0.2"), "traffic not restored after del-flows");
+    assert!(
+        reaches(&vm1, "10.12.0.2"),
+        "traffic not restored after del-flows"
+    );
 }
 
 #[test]
@@ -238,9 +296,13 @@ fn physical_machine_and_bridge_address() {
     assert!(reaches(&pm, "10.13.0.1"), "physical machine -> VM");
     assert!(reaches(&vm1, "10.13.0.50"), "VM -> physical machine");
     // An address on the bridge's internal port answers.
-    h.ns.ip(&["addr", "add", "10.13.0.254/24", "dev", "ovsbr0"]).unwrap();
+    h.ns.ip(&["addr", "add", "10.13.0.254/24", "dev", "ovsbr0"])
+        .unwrap();
     assert!(reaches(&vm1, "10.13.0.254"), "bridge internal port");
-    assert!(reaches(&pm, "10.13.0.254"), "bridge internal port from eth2");
+    assert!(
+        reaches(&pm, "10.13.0.254"),
+        "bridge internal port from eth2"
+    );
     let fdb = h.appctl(&["fdb/show", "ovsbr0"]);
     assert!(fdb.lines().count() >= 3, "MACs learned:\n{fdb}");
 }

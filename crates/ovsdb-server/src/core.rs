@@ -405,7 +405,12 @@ impl Core {
     }
 
     fn handle_request(&mut self, conn: ConnId, method: &str, params: Vec<Value>, id: Value) {
-        let params_json = Value::Array(params.clone());
+        // The params are moved, not copied: a transaction's can be large.
+        let params_json = Value::Array(params);
+        let params: &[Value] = match &params_json {
+            Value::Array(a) => a,
+            _ => &[],
+        };
         match method {
             "transact" => self.transact(conn, params_json, id),
             "list_dbs" => {
@@ -422,9 +427,9 @@ impl Core {
             "monitor" => self.monitor(conn, params_json, id, MonitorVersion::V1),
             "monitor_cond" => self.monitor(conn, params_json, id, MonitorVersion::V2),
             "monitor_cond_since" => self.monitor(conn, params_json, id, MonitorVersion::V3),
-            "monitor_cancel" => self.monitor_cancel(conn, &params, id),
-            "monitor_cond_change" => self.monitor_cond_change(conn, &params, id),
-            "lock" | "steal" | "unlock" => self.lock_request(conn, method, &params, id),
+            "monitor_cancel" => self.monitor_cancel(conn, params, id),
+            "monitor_cond_change" => self.monitor_cond_change(conn, params, id),
+            "lock" | "steal" | "unlock" => self.lock_request(conn, method, params, id),
             "set_db_change_aware" => self.reply(conn, id, json!({})),
             "get_server_id" => {
                 let sid = self.server_id.to_string();
