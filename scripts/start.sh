@@ -45,6 +45,19 @@ else
 fi
 "$bin/ovs-vsctl" --no-wait init
 
+if running "$OVS_RUNDIR/ovs-vswitchd.pid"; then
+  echo "ovs-vswitchd is already running"
+else
+  "$bin/ovs-vswitchd" "unix:$OVS_RUNDIR/db.sock" --pidfile --detach --log-file
+  echo "ovs-vswitchd started"
+fi
+# The seed's bridge, created once and brought up (its local port is a tap device of the
+# same name; creating it needs root, as Open vSwitch's does).
+"$bin/ovs-vsctl" --timeout=30 --may-exist add-br ovsbr0
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+  ip link set ovsbr0 up 2>/dev/null || true
+fi
+
 cat <<EOM
 ferroswitch is running. To use it from this shell:
   export OVS_RUNDIR=$OVS_RUNDIR OVS_DBDIR=$OVS_DBDIR OVS_LOGDIR=$OVS_LOGDIR

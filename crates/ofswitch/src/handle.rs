@@ -85,6 +85,10 @@ impl Switch {
                 Ok(())
             }
             M::SetConfig(cfg) => {
+                // Fragment handling and invalid_ttl_to_controller are the only flags.
+                if cfg.flags & !0x7 != 0 {
+                    return Err(OfpErr::OFPSCFC_BAD_FLAGS);
+                }
                 self.set_config(conn, m.version, cfg);
                 Ok(())
             }
@@ -145,13 +149,19 @@ impl Switch {
                 Ok(())
             }
             M::PortMod(pm) => self.port_mod(conn, pm, env, out),
-            M::TableMod(tm) => self.table_mod(conn, m.version, tm),
+            M::TableMod(tm) => {
+                self.table_mod(conn, m.version, tm)?;
+                env.tables_changed(&self.snap);
+                Ok(())
+            }
             M::QueueGetConfigRequest { port } => {
-                let queues = self.queues(*port, OfpErr::OFPQOFC_BAD_PORT)?;
-                let reply = QueueConfigReply {
-                    port: *port,
-                    queues,
-                };
+                let port = crate::port32(*port)?;
+                // OpenFlow 1.0 names one real port (OFPP_NONE and reserved ports are bad).
+                if m.version == Version::Of10 && port >= 0xff00 {
+                    return Err(OfpErr::OFPQOFC_BAD_PORT);
+                }
+                let queues = self.queues(port, OfpErr::OFPQOFC_BAD_PORT)?;
+                let reply = QueueConfigReply { port, queues };
                 self.reply(conn, m, M::QueueGetConfigReply(reply), out);
                 Ok(())
             }
@@ -164,7 +174,12 @@ impl Switch {
             }
             M::BundleControl(bc) => self.bundle_control(conn, m, bc, env, out),
             M::BundleAdd(ba) => self.bundle_add(conn, m, ba, env),
+            // Shorter than a vendor header plus subtype: OVS cannot even look at it.
+            M::Experimenter { .. } if bytes.len() < 16 => Err(OfpErr::OFPBRC_BAD_LEN),
             M::Experimenter { .. } => Err(OfpErr::OFPBRC_BAD_VENDOR),
+            // A multipart request announcing more parts: OVS waits for the rest
+            // (reassembly is not implemented here; the part is dropped).
+            _ if m.stats_flags & 1 != 0 && is_request(m) => Ok(()),
             _ => {
                 if let Some(r) = self.stats_request(conn, m, bytes, env)? {
                     out.extend(r);
@@ -297,7 +312,7 @@ impl Switch {
         out: &mut Vec<Outgoing>,
     ) -> Result<(), OfpErr> {
         self.reject_secondary(conn)?;
-        let p16 = port_to_of10(pm.port_no).ok_or(OfpErr::OFPPMFC_BAD_PORT)?;
+        let p16 = port_to_of10(crate::port32(pm.port_no)?).ok_or(OfpErr::OFPPMFC_BAD_PORT)?;
         let idx = self
             .ports
             .iter()
@@ -318,6 +333,7 @@ impl Switch {
                 p.config = new_config;
             }
             out.extend(self.set_ports(ports));
+            env.tables_changed(&self.snap);
         }
         Ok(())
     }
@@ -337,12 +353,11 @@ impl Switch {
         } else {
             return Err(OfpErr::OFPTMFC_BAD_TABLE);
         };
-        // OpenFlow 1.1/1.2 table-miss config. As observed in OVS, "controller" (0) leaves
-        // the table's setting alone in OpenFlow 1.1 but sets it in 1.2.
+        // OpenFlow 1.1/1.2 table-miss config. As observed in OVS, "controller" (0, the
+        // default) leaves the table's setting alone.
         let miss = match v {
             Version::Of11 | Version::Of12 => match tm.config & 3 {
-                0 if v == Version::Of11 => None,
-                0 => Some(TableMiss::Controller),
+                0 => None,
                 1 => Some(TableMiss::Continue),
                 2 => Some(TableMiss::Drop),
                 _ => return Err(OfpErr::OFPTMFC_BAD_CONFIG),
@@ -459,6 +474,17 @@ impl Switch {
             }
         }
     }
+}
+
+/// Whether `m` is a multipart request.
+fn is_request(m: &OfpMsg) -> bool {
+    m.raw.is_some_and(|r| {
+        matches!(
+            r.entry().code,
+            openflow::RawCode::Stats { reply: false, .. }
+                | openflow::RawCode::VendorStats { reply: false, .. }
+        )
+    })
 }
 
 /// The `ofp-actions` version for an OpenFlow version.

@@ -308,6 +308,12 @@ impl Switch {
         self.info = info;
     }
 
+    /// The fragment handling mode set by `OFPT_SET_CONFIG` (`OFPC_FRAG_NORMAL` = 0,
+    /// `DROP` = 1, `NX_MATCH` = 3).
+    pub fn frag_mode(&self) -> u16 {
+        self.frag
+    }
+
     /// The ports, in the order last given to [`Switch::set_ports`].
     pub fn ports(&self) -> &[PortDesc] {
         &self.ports
@@ -491,6 +497,17 @@ impl Switch {
     }
 }
 
+/// Checks a 32-bit (OpenFlow 1.1+ numbering) port number the way OVS converts it to its
+/// 16-bit numbering: real ports below `0xff00` and the reserved ports `0xffffff00..` are
+/// fine, anything between is `OFPBAC_BAD_OUT_PORT`.
+pub(crate) fn port32(p: u32) -> Result<u32, OfpErr> {
+    if p < 0xff00 || p >= 0xffff_ff00 {
+        Ok(p)
+    } else {
+        Err(OfpErr::OFPBAC_BAD_OUT_PORT)
+    }
+}
+
 /// Encodes `body` as a reply to a request of `version`/`xid`, or nothing if it cannot be
 /// encoded (which would be a bug in this crate: every reply is one the version has).
 pub(crate) fn encode_msg(
@@ -510,6 +527,26 @@ pub(crate) fn encode_msg(
     .encode()
     .ok()
 }
+
+/// The bundle errors in code order (`OFPBFC_UNKNOWN` = 0 ...).
+const BUNDLE_ERRORS: [OfpErr; 16] = [
+    OfpErr::OFPBFC_UNKNOWN,
+    OfpErr::OFPBFC_EPERM,
+    OfpErr::OFPBFC_BAD_ID,
+    OfpErr::OFPBFC_BUNDLE_EXIST,
+    OfpErr::OFPBFC_BUNDLE_CLOSED,
+    OfpErr::OFPBFC_OUT_OF_BUNDLES,
+    OfpErr::OFPBFC_BAD_TYPE,
+    OfpErr::OFPBFC_BAD_FLAGS,
+    OfpErr::OFPBFC_MSG_BAD_LEN,
+    OfpErr::OFPBFC_MSG_BAD_XID,
+    OfpErr::OFPBFC_MSG_UNSUP,
+    OfpErr::OFPBFC_MSG_CONFLICT,
+    OfpErr::OFPBFC_MSG_TOO_MANY,
+    OfpErr::OFPBFC_MSG_FAILED,
+    OfpErr::OFPBFC_TIMEOUT,
+    OfpErr::OFPBFC_BUNDLE_IN_PROGRESS,
+];
 
 /// Queues an `OFPT_ERROR` about `request` in the request's version.
 pub(crate) fn send_error(conn: ConnId, err: OfpErr, request: &[u8], out: &mut Vec<Outgoing>) {
@@ -543,6 +580,23 @@ pub(crate) fn error_bytes(err: OfpErr, request: &[u8]) -> Option<Vec<u8>> {
     };
     match m.encode() {
         Ok(b) => Some(b),
+        // OpenFlow 1.3 bundle errors are ONF experimenter errors (type 2300 + code).
+        Err(_) if version == Version::Of13 && err.name().starts_with("OFPBFC_") => {
+            let code = BUNDLE_ERRORS.iter().position(|e| *e == err)?;
+            let exp_type = 2300 + u16::try_from(code).ok()?;
+            OfpMsg {
+                body: Message::Error(ErrorMsg {
+                    code: ErrorCode::Wire(openflow::ErrorWire::Experimenter {
+                        experimenter: openflow::raw::ONF_VENDOR,
+                        exp_type,
+                    }),
+                    data: request.get(..request.len().min(65000)).unwrap_or(&[]).to_vec(),
+                }),
+                ..m
+            }
+            .encode()
+            .ok()
+        }
         // Not expressible in this version: OVS sends NXBRC_UNENCODABLE_ERROR.
         Err(_) => OfpMsg {
             body: Message::Error(ErrorMsg::about(OfpErr::NXBRC_UNENCODABLE_ERROR, request)),

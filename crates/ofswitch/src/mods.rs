@@ -121,7 +121,15 @@ impl Switch {
         match &m.body {
             Message::FlowMod(fm) => self.convert_flow_mod(c, m.version, is_nx(m), fm),
             Message::GroupMod(gm) => self.convert_group_mod(m.version, gm).map(ModItem::Group),
-            Message::MeterMod(mm) => convert_meter_mod(mm).map(ModItem::Meter),
+            Message::MeterMod(mm) => {
+                // An add of an existing meter fails as such before its contents are checked.
+                if mm.command == openflow::msgs::meter::command::ADD
+                    && self.meters.get(mm.meter_id).is_some()
+                {
+                    return Err(OfpErr::OFPMMFC_METER_EXISTS);
+                }
+                convert_meter_mod(mm).map(ModItem::Meter)
+            }
             _ => Err(OfpErr::OFPBFC_MSG_UNSUP),
         }
     }
@@ -210,13 +218,14 @@ impl Switch {
             fm.flags.no_pkt_counts = w.flags & fmf::NO_PKT_COUNTS != 0;
             fm.flags.no_byt_counts = w.flags & fmf::NO_BYT_COUNTS != 0;
         }
-        fm.out_port = (w.out_port != ofpp::ANY).then_some(w.out_port);
+        fm.out_port = (crate::port32(w.out_port)? != ofpp::ANY).then_some(w.out_port);
         fm.out_group = (w.out_group != OFPG_ANY).then_some(w.out_group);
         fm.apply_version_defaults(ov);
         fm.check_version(ov).map_err(table_err)?;
         Ok(ModItem::Flow {
             fm: Box::new(fm),
-            buffered: w.buffer_id != NO_BUFFER,
+            // A buffer only matters to commands that add or change flows.
+            buffered: w.buffer_id != NO_BUFFER && !is_delete,
         })
     }
 
@@ -260,11 +269,12 @@ impl Switch {
                     }
                 }
             }
-            if group_type == GroupType::FastFailover
-                && b.watch_port == ofpp::ANY
-                && b.watch_group == 0xffff_ffff
-            {
+            let watched = b.watch_port != ofpp::ANY || b.watch_group != 0xffff_ffff;
+            if group_type == GroupType::FastFailover && !watched {
                 return Err(OfpErr::OFPGMFC_BAD_WATCH);
+            }
+            if group_type != GroupType::FastFailover && watched {
+                return Err(OfpErr::OFPGMFC_WATCH_UNSUPPORTED);
             }
             buckets.push(Bucket {
                 bucket_id: if fifteen {
@@ -461,7 +471,23 @@ impl Switch {
                     .ok_or(OfpErr::OFPBFC_BAD_ID)?;
                 ctrl_type::DISCARD_REPLY
             }
-            _ => return Err(OfpErr::OFPBFC_BAD_TYPE),
+            ctrl_type::OPEN_REPLY
+            | ctrl_type::CLOSE_REPLY
+            | ctrl_type::COMMIT_REPLY
+            | ctrl_type::DISCARD_REPLY => return Err(OfpErr::OFPBFC_BAD_TYPE),
+            // As observed in OVS: an unknown type changes nothing and gets a reply of type
+            // 0 without flags.
+            _ => {
+                let reply = BundleCtrl {
+                    bundle_id: bc.bundle_id,
+                    ..BundleCtrl::default()
+                };
+                if let Some(b) = encode_msg(m.version, m.xid, m.raw, 0, Message::BundleControl(reply))
+                {
+                    out.push(Outgoing::Send(conn, b));
+                }
+                return Ok(());
+            }
         };
         let reply = BundleCtrl {
             bundle_id: bc.bundle_id,

@@ -11,8 +11,8 @@ use ofproto_tables::{FlowFilter, GroupType, MeterBand, Rule};
 use openflow::msgs::flow::{AggregateStats, FlowStats, FlowStatsRequest, RawActions, OFPG_ANY};
 use openflow::msgs::group::{Bucket as WireBucket, BucketCounter, GroupDesc, GroupStats};
 use openflow::msgs::meter::{BandKind, BandStats, MeterBand as WireBand, MeterConfig, MeterStats};
-use openflow::msgs::table_desc::{TableDesc, TableDescProp, CONFIG_EVICTION};
 use openflow::msgs::stats::{Desc, PortStats, QueueStats, TableStats, OFPSF_REPLY_MORE};
+use openflow::msgs::table_desc::{TableDesc, TableDescProp, CONFIG_EVICTION};
 use openflow::msgs::{ofpp, port_from_of10, port_to_of10};
 use openflow::{EncodeError, Message, OfpErr, OfpMsg, RawCode, RawId, Version};
 
@@ -117,8 +117,9 @@ fn one(conn: ConnId, m: &OfpMsg, body: Message) -> Vec<Outgoing> {
     .unwrap_or_default()
 }
 
-fn filter_of(q: &FlowStatsRequest) -> FlowFilter {
-    FlowFilter {
+fn filter_of(q: &FlowStatsRequest) -> Result<FlowFilter, OfpErr> {
+    crate::port32(q.out_port)?;
+    Ok(FlowFilter {
         table_id: q.table_id,
         match_: q.match_,
         strict: None,
@@ -126,7 +127,7 @@ fn filter_of(q: &FlowStatsRequest) -> FlowFilter {
         cookie_mask: q.cookie_mask,
         out_port: (q.out_port != ofpp::ANY).then_some(q.out_port),
         out_group: (q.out_group != OFPG_ANY).then_some(q.out_group),
-    }
+    })
 }
 
 fn wire_band(b: &MeterBand) -> WireBand {
@@ -164,11 +165,12 @@ impl Switch {
             let instructions: u32 = if t + 1 < n { 0x3e } else { 0x3c };
             // Table-miss behaviour in OpenFlow 1.1/1.2 terms: 0 controller, 1 continue,
             // 2 drop.
-            // (OVS reports drop as 3, all of OFPTC11_TABLE_MISS_MASK, in OpenFlow 1.1.)
+            // As observed in OVS: OpenFlow 1.1 reports drop as 3 (all of
+            // OFPTC11_TABLE_MISS_MASK); OpenFlow 1.2 always reports 0 (controller).
             let config: u32 = match cfg.map(|c| c.miss) {
+                _ if v == Version::Of12 => 0,
                 Some(ofproto_tables::TableMiss::Continue) => 1,
-                Some(ofproto_tables::TableMiss::Drop) if v == Version::Of11 => 3,
-                Some(ofproto_tables::TableMiss::Drop) => 2,
+                Some(ofproto_tables::TableMiss::Drop) => 3,
                 _ => 0,
             };
             let active = u32::try_from(st.active_count).unwrap_or(u32::MAX);
@@ -194,6 +196,13 @@ impl Switch {
             w.u64(st.lookup_count).u64(st.matched_count);
         }
         w.into_vec()
+    }
+
+    fn check_meter(&self, meter_id: u32) -> Result<(), OfpErr> {
+        if meter_id != 0xffff_ffff && self.meters.get(meter_id).is_none() {
+            return Err(OfpErr::OFPMMFC_UNKNOWN_METER);
+        }
+        Ok(())
     }
 
     fn check_stats_table(&self, table_id: u8) -> Result<(), OfpErr> {
@@ -287,7 +296,7 @@ impl Switch {
                 let rules = self
                     .snap
                     .tables
-                    .dump_flows(&filter_of(q))
+                    .dump_flows(&filter_of(q)?)
                     .map_err(table_err)?;
                 let items: Vec<FlowStats> = rules
                     .iter()
@@ -301,7 +310,7 @@ impl Switch {
                 let a = self
                     .snap
                     .tables
-                    .aggregate(&filter_of(q))
+                    .aggregate(&filter_of(q)?)
                     .map_err(table_err)?;
                 one(
                     conn,
@@ -348,6 +357,7 @@ impl Switch {
                 multipart(conn, m, items, &M::TableStatsReply)
             }
             M::PortStatsRequest { port } => {
+                crate::port32(*port)?;
                 let items: Vec<PortStats> = self
                     .ports
                     .iter()
@@ -377,6 +387,7 @@ impl Switch {
                 multipart(conn, m, items, &M::PortStatsReply)
             }
             M::PortDescRequest { port } => {
+                crate::port32(*port)?;
                 let items: Vec<_> = self
                     .ports
                     .iter()
@@ -389,7 +400,7 @@ impl Switch {
                 if *queue != 0xffff_ffff && *queue != 0 {
                     return Err(OfpErr::OFPQOFC_BAD_QUEUE);
                 }
-                let queues = self.queues(*port, OfpErr::OFPQOFC_BAD_PORT)?;
+                let queues = self.queues(crate::port32(*port)?, OfpErr::OFPQOFC_BAD_PORT)?;
                 let items: Vec<QueueStats> = queues
                     .iter()
                     .map(|q| QueueStats {
@@ -408,7 +419,7 @@ impl Switch {
                 if *queue != 0xffff_ffff && *queue != 0 {
                     return Err(OfpErr::OFPQOFC_BAD_QUEUE);
                 }
-                let queues = self.queues(*port, OfpErr::OFPQOFC_BAD_PORT)?;
+                let queues = self.queues(crate::port32(*port)?, OfpErr::OFPQOFC_BAD_PORT)?;
                 multipart(conn, m, queues, &M::QueueDescReply)
             }
             M::GroupStatsRequest { group_id } => {
@@ -527,6 +538,7 @@ impl Switch {
                 .unwrap_or_default()
             }
             M::MeterStatsRequest { meter_id } => {
+                self.check_meter(*meter_id)?;
                 env.fold_stats(&mut self.snap);
                 let items: Vec<MeterStats> = self
                     .meters
@@ -563,6 +575,7 @@ impl Switch {
                 multipart(conn, m, items, &M::MeterStatsReply)
             }
             M::MeterConfigRequest { meter_id } => {
+                self.check_meter(*meter_id)?;
                 let items: Vec<MeterConfig> = self
                     .meters
                     .iter()

@@ -223,12 +223,16 @@ pub async fn db_loop(shared: Arc<Shared>, addr: stream::Address, ctx: Arc<stream
             {
                 let mut vs = lock(&shared.vs);
                 vs.reconcile(&cfg);
-                for w in cfg
-                    .warnings
-                    .iter()
-                    .chain(vs.log.drain(..).collect::<Vec<_>>().iter())
-                {
+                for w in &cfg.warnings {
                     vlog.log("bridge", vlog::Level::Warn, w);
+                }
+                for (warn, m) in vs.log.drain(..) {
+                    let level = if warn {
+                        vlog::Level::Warn
+                    } else {
+                        vlog::Level::Info
+                    };
+                    vlog.log("bridge", level, &m);
                 }
             }
             let outbox: Vec<_> = lock(&shared.vs).outbox.drain(..).collect();

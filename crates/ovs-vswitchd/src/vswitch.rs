@@ -98,8 +98,8 @@ pub struct Vswitch {
     pub bridges: BTreeMap<String, BridgeRt>,
     /// Interface status by interface row.
     pub status: BTreeMap<Uuid, IfaceStatus>,
-    /// Messages for the log (drained by the caller).
-    pub log: Vec<String>,
+    /// Messages for the log (drained by the caller), `true` for warnings.
+    pub log: Vec<(bool, String)>,
     /// OpenFlow messages produced by reconfiguration (port status), for the caller to send.
     pub outbox: Vec<(Arc<Mutex<Switch>>, Vec<ofswitch::Outgoing>)>,
 }
@@ -243,7 +243,7 @@ impl Vswitch {
         for name in gone {
             if let Some(br) = self.bridges.remove(&name) {
                 self.remove_bridge_ports(&br, br.ifaces.keys().cloned().collect());
-                self.log.push(format!("bridge {name}: deleted"));
+                self.log.push((false, format!("bridge {name}: deleted")));
             }
         }
         for (name, bcfg) in &cfg.bridges {
@@ -260,7 +260,7 @@ impl Vswitch {
                         mgmt_started: false,
                     },
                 );
-                self.log.push(format!("bridge {name}: added"));
+                self.log.push((false, format!("bridge {name}: added")));
             }
             self.reconcile_bridge(bcfg);
         }
@@ -271,7 +271,7 @@ impl Vswitch {
             if let Some(i) = br.ifaces.get(&n) {
                 self.router.set(i.odp_port, None);
                 if let Err(e) = self.dp.port_del(i.odp_port) {
-                    self.log.push(format!("{n}: failed to remove port ({e})"));
+                    self.log.push((true, format!("{n}: failed to remove port ({e})")));
                 }
                 if let Some(u) = i.uuid {
                     self.status.remove(&u);
@@ -391,7 +391,7 @@ impl Vswitch {
                     }
                 }
                 Err(e) => {
-                    self.log.push(format!("{iname}: {e}"));
+                    self.log.push((true, format!("{iname}: {e}")));
                     if let Some(u) = iuuid {
                         self.status.insert(
                             u,
