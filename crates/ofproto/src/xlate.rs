@@ -31,6 +31,8 @@ use crate::snapshot::Snapshot;
 pub const MAX_RESUBMIT_DEPTH: u32 = 64;
 
 const ETH_TYPE_IP: u128 = 0x0800;
+const ETH_TYPE_ARP: u128 = 0x0806;
+const ETH_TYPE_RARP: u128 = 0x8035;
 const ETH_TYPE_IPV6: u128 = 0x86dd;
 const VLAN_CFI: u16 = 0x1000;
 
@@ -928,14 +930,43 @@ impl Ctx<'_> {
                 ],
             );
         }
+        if et == ETH_TYPE_ARP || et == ETH_TYPE_RARP {
+            self.commit_attr(
+                AttrKind::Arp,
+                &[
+                    (0, FieldId::ArpSpa),
+                    (1, FieldId::ArpTpa),
+                    (2, FieldId::ArpOp),
+                    (3, FieldId::ArpSha),
+                    (4, FieldId::ArpTha),
+                ],
+            );
+        }
         if et == ETH_TYPE_IP || et == ETH_TYPE_IPV6 {
-            let kind = match f.get(FieldId::NwProto) {
+            let proto = f.get(FieldId::NwProto);
+            let kind = match proto {
                 6 => Some(AttrKind::Tcp),
                 17 => Some(AttrKind::Udp),
+                132 => Some(AttrKind::Sctp),
+                1 if et == ETH_TYPE_IP => Some(AttrKind::Icmp),
+                58 if et == ETH_TYPE_IPV6 => Some(AttrKind::Icmpv6),
                 _ => None,
             };
-            if let Some(k) = kind {
-                self.commit_attr(k, &[(0, FieldId::TpSrc), (1, FieldId::TpDst)]);
+            match kind {
+                Some(k @ (AttrKind::Icmp | AttrKind::Icmpv6)) => self.commit_icmp(k),
+                Some(k) => self.commit_attr(k, &[(0, FieldId::TpSrc), (1, FieldId::TpDst)]),
+                None => {}
+            }
+            let icmp6_type = f.get(FieldId::TpSrc);
+            if proto == 58 && et == ETH_TYPE_IPV6 && (icmp6_type == 135 || icmp6_type == 136) {
+                self.commit_attr(
+                    AttrKind::Nd,
+                    &[
+                        (0, FieldId::NdTarget),
+                        (1, FieldId::NdSll),
+                        (2, FieldId::NdTll),
+                    ],
+                );
             }
         }
         // VLAN tags last, as Open vSwitch commits them after the L3/L4 rewrites.
@@ -967,6 +998,23 @@ impl Ctx<'_> {
         }
         self.commit_priority();
         self.base = self.flow;
+    }
+
+    /// ICMP type and code (kept where the ports are) are rewritten together with an
+    /// unmasked `set(icmp(...))`, which makes the megaflow match both, as Open vSwitch does.
+    fn commit_icmp(&mut self, kind: AttrKind) {
+        let (f, b) = (self.flow, self.base);
+        let (t, c) = (f.get(FieldId::TpSrc), f.get(FieldId::TpDst));
+        if (t, c) == (b.get(FieldId::TpSrc), b.get(FieldId::TpDst)) {
+            return;
+        }
+        for field in [FieldId::TpSrc, FieldId::TpDst] {
+            self.wc.set(field, self.wc.get(field) | 0xff);
+        }
+        let mut attr = KeyAttr::new(kind);
+        attr.set(0, t & 0xff, kind.full_mask(0));
+        attr.set(1, c & 0xff, kind.full_mask(1));
+        self.odp.push(OdpAction::Set(Box::new(attr)));
     }
 
     fn commit_priority(&mut self) {

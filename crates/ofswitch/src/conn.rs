@@ -54,7 +54,8 @@ pub struct AsyncMasks {
 }
 
 impl AsyncMasks {
-    /// Open vSwitch's defaults for a connection that negotiated `v`.
+    /// Open vSwitch's defaults for a connection that negotiated `v` (as its
+    /// `OFPT_GET_ASYNC_REPLY` shows them).
     pub fn default_for(v: Version) -> AsyncMasks {
         let mut m = AsyncMasks::default();
         // Packet-in: no_match, action and its OpenFlow 1.4 refinements (action_set,
@@ -67,13 +68,8 @@ impl AsyncMasks {
             Version::Of13 => 0xf,
             _ => 0x7,
         };
-        if v >= Version::Of14 {
-            m.master[oam::ROLE_STATUS] = 0x7;
-            m.slave[oam::ROLE_STATUS] = 0x7;
-            m.master[oam::TABLE_STATUS] = 0x18;
-            m.slave[oam::TABLE_STATUS] = 0x18;
-            m.master[oam::REQUESTFORWARD] = 0x3;
-        }
+        // Role status, table status and request-forward masks start empty (role status
+        // is sent regardless, see `Switch::role_request`).
         m
     }
 

@@ -179,7 +179,7 @@ impl Switch {
             M::Experimenter { .. } => Err(OfpErr::OFPBRC_BAD_VENDOR),
             // A multipart request announcing more parts: OVS waits for the rest
             // (reassembly is not implemented here; the part is dropped).
-            _ if m.stats_flags & 1 != 0 && is_request(m) => Ok(()),
+            _ if m.stats_flags & 1 != 0 && m.version >= Version::Of13 && is_request(m) => Ok(()),
             _ => {
                 if let Some(r) = self.stats_request(conn, m, bytes, env)? {
                     out.extend(r);
@@ -289,8 +289,9 @@ impl Switch {
         let Some(v) = c.version else {
             return;
         };
-        // OFPCRR_MASTER_REQUEST = 0.
-        if v < Version::Of13 || !c.wants(oam::ROLE_STATUS, 0) {
+        // As observed in OVS, every connection that can express it (OpenFlow 1.3+) is
+        // told, whatever its asynchronous configuration or kind.
+        if v < Version::Of13 {
             return;
         }
         let status = RoleStatus {
@@ -434,6 +435,9 @@ impl Switch {
         // In-port must be a real port number, LOCAL, CONTROLLER or NONE.
         if in_port >= 0xff00 && ![0xfffe, 0xfffd, 0xffff].contains(&in_port) {
             return Err(OfpErr::OFPBRC_BAD_PORT);
+        }
+        if po.actions.bytes.len() % 8 != 0 {
+            return Err(OfpErr::OFPBRC_BAD_LEN);
         }
         let av = actions_version(po.actions.version);
         let acts = ofp_actions::decode_actions(&po.actions.bytes, av)

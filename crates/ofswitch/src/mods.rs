@@ -1,7 +1,7 @@
 //! flow_mod, group_mod and meter_mod: from the wire to the `ofproto-tables` requests, with
 //! Open vSwitch's validation, and bundles (open / add / close / commit / discard).
 //!
-//! Decoding a modification ([`Switch::decode_mod`]) does everything that can fail before
+//! Decoding a modification (`Switch::decode_mod`) does everything that can fail before
 //! the tables are touched: the command and table id (with the `NXT_FLOW_MOD_TABLE_ID`
 //! rule for OpenFlow 1.0 and Nicira flow_mods), the cookie rules of the version
 //! ([`ofproto_tables::FlowMod::set_wire_cookie`]), decoding the instructions, checking them
@@ -11,7 +11,7 @@
 //! does not exist: `OFPMMFC_INVALID_METER`). Bundled messages are decoded the same way when
 //! they are added, so a bad one is refused by its `BUNDLE_ADD`.
 //!
-//! Applying ([`Switch::apply_mods`]) runs consecutive flow_mods as one atomic
+//! Applying (`Switch::apply_mods`) runs consecutive flow_mods as one atomic
 //! [`ofproto_tables::OfprotoTables::apply_batch`], then tells the daemon
 //! ([`crate::SwitchEnv::tables_changed`]) and sends `FLOW_REMOVED` for removed rules with
 //! `send_flow_rem`.
@@ -122,13 +122,15 @@ impl Switch {
             Message::FlowMod(fm) => self.convert_flow_mod(c, m.version, is_nx(m), fm),
             Message::GroupMod(gm) => self.convert_group_mod(m.version, gm).map(ModItem::Group),
             Message::MeterMod(mm) => {
-                // An add of an existing meter fails as such before its contents are checked.
+                let converted = convert_meter_mod(mm)?;
+                // An add of an existing meter fails as such before its flags and rates
+                // are checked.
                 if mm.command == openflow::msgs::meter::command::ADD
                     && self.meters.get(mm.meter_id).is_some()
                 {
                     return Err(OfpErr::OFPMMFC_METER_EXISTS);
                 }
-                convert_meter_mod(mm).map(ModItem::Meter)
+                Ok(ModItem::Meter(converted))
             }
             _ => Err(OfpErr::OFPBFC_MSG_UNSUP),
         }
@@ -141,6 +143,13 @@ impl Switch {
         nx: bool,
         w: &WireFlowMod,
     ) -> Result<ModItem, OfpErr> {
+        // OpenFlow 1.1+: "all tables" is checked before the command.
+        if !(v == Version::Of10 || nx)
+            && w.table_id == TABLE_ALL
+            && (v == Version::Of11 || !matches!(w.command, fmc::DELETE | fmc::DELETE_STRICT))
+        {
+            return Err(OfpErr::OFPFMFC_BAD_TABLE_ID);
+        }
         let command = match w.command {
             fmc::ADD => FlowModCommand::Add,
             fmc::MODIFY => FlowModCommand::Modify,
@@ -268,6 +277,12 @@ impl Switch {
                         return Err(OfpErr::OFPMMFC_INVALID_METER);
                     }
                 }
+            }
+            if crate::port32(b.watch_port).is_err() {
+                return Err(OfpErr::OFPGMFC_BAD_WATCH);
+            }
+            if !fifteen && group_type != GroupType::Select && b.weight != 0 {
+                return Err(OfpErr::OFPGMFC_INVALID_GROUP);
             }
             let watched = b.watch_port != ofpp::ANY || b.watch_group != 0xffff_ffff;
             if group_type == GroupType::FastFailover && !watched {
@@ -482,7 +497,8 @@ impl Switch {
                     bundle_id: bc.bundle_id,
                     ..BundleCtrl::default()
                 };
-                if let Some(b) = encode_msg(m.version, m.xid, m.raw, 0, Message::BundleControl(reply))
+                if let Some(b) =
+                    encode_msg(m.version, m.xid, m.raw, 0, Message::BundleControl(reply))
                 {
                     out.push(Outgoing::Send(conn, b));
                 }

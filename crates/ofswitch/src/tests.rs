@@ -412,6 +412,75 @@ fn roles_generation_ids_and_secondary_refusal() {
 }
 
 #[test]
+fn role_status_reaches_demoted_service_connection() {
+    // Observed on OVS 3.1: a management connection that was primary hears about its
+    // demotion even with miss_send_len 0; OpenFlow 1.0 cannot be told.
+    let mut sw = switch();
+    let s13 = connect(&mut sw, ConnKind::Service, Version::Of13);
+    let s10 = connect(&mut sw, ConnKind::Service, Version::Of10);
+    let s14 = connect(&mut sw, ConnKind::Service, Version::Of14);
+    let _ = sw.receive(
+        s13,
+        &role_req(Version::Of13, WireRole::Primary, 5),
+        &mut env(),
+    );
+    let nx = enc_raw(
+        Version::Of10,
+        7,
+        "NXT_ROLE_REQUEST",
+        Message::RoleRequest(RoleMsg {
+            role: WireRole::Primary,
+            generation_id: None,
+        }),
+    );
+    let out = sw.receive(s10, &nx, &mut env());
+    let st = sent(&out, s13);
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0].raw.map(|r| r.entry().name), Some("ONFT_ROLE_STATUS"));
+    let out = sw.receive(
+        s14,
+        &role_req(Version::Of14, WireRole::Primary, 7),
+        &mut env(),
+    );
+    assert!(sent(&out, s10).is_empty());
+    let out = sw.receive(
+        s14,
+        &role_req(Version::Of14, WireRole::Equal, 0),
+        &mut env(),
+    );
+    let Message::RoleReply(r) = sent(&out, s14)[0].body else {
+        panic!()
+    };
+    assert_eq!((r.role, r.generation_id), (WireRole::Equal, Some(7)));
+    let out = sw.receive(
+        s14,
+        &enc(Version::Of14, 2, Message::GetAsyncRequest),
+        &mut env(),
+    );
+    let Message::GetAsyncReply(cfg) = &sent(&out, s14)[0].body else {
+        panic!()
+    };
+    let masks: Vec<(u16, u32)> = cfg.props.iter().map(|p| (p.ty, p.mask)).collect();
+    assert_eq!(
+        masks,
+        vec![
+            (0, 0),
+            (1, 0x3b),
+            (2, 7),
+            (3, 7),
+            (4, 0),
+            (5, 0x3f),
+            (6, 0),
+            (7, 0),
+            (8, 0),
+            (9, 0),
+            (10, 0),
+            (11, 0)
+        ]
+    );
+}
+
+#[test]
 fn async_config_get_and_set() {
     let mut sw = switch();
     let c = connect(&mut sw, ConnKind::Controller, Version::Of13);
@@ -650,6 +719,8 @@ fn packet_in_formats_and_miss_send_len() {
         metadata: flow::Match::catchall(),
     });
     assert!(sent(&out, svc).is_empty());
+    // no_match, action and its refinements.
+    assert_eq!(sw.snap.wanted_packet_ins, 0x3b);
     for c in [c10, c13, nx] {
         let msgs = sent(&out, c);
         let Message::PacketIn(pi) = &msgs[0].body else {

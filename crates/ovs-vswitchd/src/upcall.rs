@@ -126,9 +126,18 @@ pub fn translate(
 }
 
 /// The datapath mask for a translation (`in_port` exact, in datapath numbering).
+///
+/// Whether a packet carries VLAN tags is always part of the key, as it is in Open
+/// vSwitch's datapath keys (where a tagged packet's outer `eth_type` is 0x8100): otherwise a
+/// megaflow made for untagged packets, whose rules never looked at the VLAN, would also
+/// take tagged ones (and the reverse) although a rule added later may tell them apart.
 fn dp_mask(of_flow: &Flow, out: &XlateOutput) -> FlowWildcards {
+    const VLAN_CFI: u128 = 0x1000;
     let mut m = megaflow_mask(of_flow, &out.wc);
     m.set(FieldId::InPort, u128::MAX);
+    m.set(FieldId::VlanTci, m.get(FieldId::VlanTci) | VLAN_CFI);
+    let outer = flow::ExtraField::VlanTci1;
+    m.set_extra(outer, m.get_extra(outer) | VLAN_CFI as u64);
     m
 }
 

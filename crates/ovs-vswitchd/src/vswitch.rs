@@ -271,7 +271,8 @@ impl Vswitch {
             if let Some(i) = br.ifaces.get(&n) {
                 self.router.set(i.odp_port, None);
                 if let Err(e) = self.dp.port_del(i.odp_port) {
-                    self.log.push((true, format!("{n}: failed to remove port ({e})")));
+                    self.log
+                        .push((true, format!("{n}: failed to remove port ({e})")));
                 }
                 if let Some(u) = i.uuid {
                     self.status.remove(&u);

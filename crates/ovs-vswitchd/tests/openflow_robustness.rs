@@ -22,7 +22,10 @@ fn hello_and_connect(sw: &Switch, v: Version) -> UnixStream {
         .unwrap();
     s.write_all(&hello).unwrap();
     let m = read_msg(&mut s);
-    assert!(matches!(m.body, Message::Hello(_)), "expected hello, got {m:?}");
+    assert!(
+        matches!(m.body, Message::Hello(_)),
+        "expected hello, got {m:?}"
+    );
     s
 }
 
@@ -71,7 +74,12 @@ fn malformed_messages_get_errors_and_nothing_stops() {
     // Unknown message type 200.
     expect_error(&mut a, &[4, 200, 0, 8, 0, 0, 0, 11], 11, "unknown type");
     // A flow_mod (type 14) far too short for its fixed part.
-    expect_error(&mut a, &[4, 14, 0, 12, 0, 0, 0, 12, 0, 0, 0, 0], 12, "short flow_mod");
+    expect_error(
+        &mut a,
+        &[4, 14, 0, 12, 0, 0, 0, 12, 0, 0, 0, 0],
+        12,
+        "short flow_mod",
+    );
     // A multipart request of an unknown kind.
     expect_error(
         &mut a,
@@ -103,7 +111,9 @@ fn malformed_messages_get_errors_and_nothing_stops() {
         Impl::Ours
     };
     sw.ofctl_ok(of, &["add-flow", "br0", "in_port=1,actions=drop"]);
-    assert!(sw.ofctl_ok(of, &["dump-flows", "br0"]).contains("in_port=1"));
+    assert!(sw
+        .ofctl_ok(of, &["dump-flows", "br0"])
+        .contains("in_port=1"));
     // A garbage header (length below 8) closes only that connection.
     let mut c = hello_and_connect(&sw, Version::Of13);
     c.write_all(&[4, 2, 0, 3, 0, 0, 0, 1]).unwrap();
@@ -116,7 +126,15 @@ fn malformed_messages_get_errors_and_nothing_stops() {
 #[test]
 fn a_flow_mod_flood_does_not_starve_others() {
     let sw = Switch::start("of-flood");
-    sw.vsctl_ok(&["add-br", "br0", "--", "set", "bridge", "br0", "fail-mode=secure"]);
+    sw.vsctl_ok(&[
+        "add-br",
+        "br0",
+        "--",
+        "set",
+        "bridge",
+        "br0",
+        "fail-mode=secure",
+    ]);
     let n = 60_000;
     let mut text = String::new();
     for i in 0..n {

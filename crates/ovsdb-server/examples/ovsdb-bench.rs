@@ -14,6 +14,8 @@
 //! - memory: the server's resident set size after the workloads.
 //!
 //! The machine is shared and noisy, so the figures that matter are the ratios printed last.
+//! Each row also shows the server's CPU time per transaction (all its threads, from the
+//! kernel's per-thread accounting), which other load on the machine barely disturbs.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
@@ -142,13 +144,49 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time the server has used so far, all threads, in nanoseconds (from the scheduler's
+/// per-thread accounting, so other processes on the machine do not distort it).
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// One workload's figures: its rate and the server CPU time per unit of work.
+#[derive(Clone, Copy, Default)]
+struct Figure {
+    rate: f64,
+    cpu_us: f64,
+}
+
+/// Runs `work` (which returns its rate and how many units of work it did) and measures the
+/// server CPU it cost.
+fn timed(server: &ServerHandle, work: impl FnOnce() -> (f64, usize)) -> Figure {
+    let before = cpu_ns(server.pid);
+    let (rate, units) = work();
+    let used = cpu_ns(server.pid).saturating_sub(before);
+    Figure {
+        rate,
+        cpu_us: used as f64 / 1000.0 / units.max(1) as f64,
+    }
+}
+
 struct Figures {
-    serial: f64,
-    concurrent: f64,
-    concurrent32: f64,
-    concurrent100: f64,
-    bulk: f64,
-    fanout: f64,
+    serial: Figure,
+    concurrent: Figure,
+    concurrent32: Figure,
+    concurrent100: Figure,
+    bulk: Figure,
+    fanout: Figure,
     rss_kib: u64,
 }
 
@@ -158,12 +196,24 @@ fn measure(which: Impl, quick: bool) -> Figures {
     create_db(&sb, which, &db, &schema());
     let server = start_server(&mut sb, which, "db", &db, &[]);
     let scale = if quick { 1 } else { 5 };
-    let serial = small_inserts(&server, 1, 400 * scale, "s");
-    let concurrent = small_inserts(&server, 8, 100 * scale, "c");
-    let concurrent32 = small_inserts(&server, 32, 50 * scale, "m");
-    let concurrent100 = small_inserts(&server, 100, 20 * scale, "h");
-    let bulk = bulk_inserts(&server, 4 * scale);
-    let fanout = monitor_fanout(&server, 100, 20 * scale);
+    let inserts = |clients: usize, per_client: usize, tag: &str| {
+        timed(&server, || {
+            (
+                small_inserts(&server, clients, per_client, tag),
+                clients * per_client,
+            )
+        })
+    };
+    let serial = inserts(1, 400 * scale, "s");
+    let concurrent = inserts(8, 100 * scale, "c");
+    let concurrent32 = inserts(32, 50 * scale, "m");
+    let concurrent100 = inserts(100, 20 * scale, "h");
+    // Per transaction of 1,000 rows.
+    let bulk = timed(&server, || (bulk_inserts(&server, 4 * scale), 4 * scale));
+    // Per committed transaction (each delivered to 100 clients).
+    let fanout = timed(&server, || {
+        (monitor_fanout(&server, 100, 20 * scale), 20 * scale)
+    });
     let rss_kib = rss_kib(server.pid);
     Figures {
         serial,
@@ -176,80 +226,57 @@ fn measure(which: Impl, quick: bool) -> Figures {
     }
 }
 
+fn rows(f: &Figures) -> [(&'static str, Figure, &'static str); 6] {
+    [
+        ("1-row inserts, 1 client", f.serial, "t/s"),
+        ("1-row inserts, 8 clients", f.concurrent, "t/s"),
+        ("1-row inserts, 32 clients", f.concurrent32, "t/s"),
+        ("1-row inserts, 100 clients", f.concurrent100, "t/s"),
+        ("1,000-row transactions", f.bulk, "r/s"),
+        ("monitor fan-out to 100 clients", f.fanout, "u/s"),
+    ]
+}
+
+fn print_one(who: &str, f: &Figures) {
+    println!("{who}:");
+    for (name, fig, unit) in rows(f) {
+        println!(
+            "  {name:<38} {:>10.0} {unit:<3} {:>9.1} us CPU/txn",
+            fig.rate, fig.cpu_us
+        );
+    }
+    println!("  {:<38} {:>10} KiB", "server RSS after the run", f.rss_kib);
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     if std::env::args().any(|a| a == "--only-ours") {
-        let ours = measure(Impl::Ours, quick);
-        println!(
-            "ferroswitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} t/s 32 clients, \
-             {:.0} t/s 100 clients, {:.0} rows/s bulk, {:.0} updates/s fan-out, {} KiB RSS",
-            ours.serial,
-            ours.concurrent,
-            ours.concurrent32,
-            ours.concurrent100,
-            ours.bulk,
-            ours.fanout,
-            ours.rss_kib
-        );
+        print_one("ferroswitch", &measure(Impl::Ours, quick));
         return;
     }
     let theirs = measure(Impl::Reference, quick);
     if std::env::args().any(|a| a == "--only-reference") {
-        println!(
-            "Open vSwitch: {:.0} t/s serial, {:.0} t/s 8 clients, {:.0} t/s 32 clients, \
-             {:.0} t/s 100 clients, {:.0} rows/s bulk, {:.0} updates/s fan-out, {} KiB RSS",
-            theirs.serial,
-            theirs.concurrent,
-            theirs.concurrent32,
-            theirs.concurrent100,
-            theirs.bulk,
-            theirs.fanout,
-            theirs.rss_kib
-        );
+        print_one("Open vSwitch", &theirs);
         return;
     }
     let ours = measure(Impl::Ours, quick);
     println!(
-        "{:<40} {:>14} {:>14} {:>8}",
-        "workload", "ferroswitch", "Open vSwitch", "ratio"
+        "{:<32} {:>14} {:>14} {:>8} {:>22}",
+        "workload", "ferroswitch", "Open vSwitch", "ratio", "server CPU us/txn"
     );
-    let row = |name: &str, a: f64, b: f64, unit: &str| {
+    for ((name, a, unit), (_, b, _)) in rows(&ours).into_iter().zip(rows(&theirs)) {
         println!(
-            "{:<40} {:>10.0} {unit:<3} {:>10.0} {unit:<3} {:>7.2}x",
+            "{:<32} {:>10.0} {unit:<3} {:>10.0} {unit:<3} {:>7.2}x {:>10.1} vs {:>8.1}",
             name,
-            a,
-            b,
-            a / b
+            a.rate,
+            b.rate,
+            a.rate / b.rate,
+            a.cpu_us,
+            b.cpu_us
         );
-    };
-    row("1-row inserts, 1 client", ours.serial, theirs.serial, "t/s");
-    row(
-        "1-row inserts, 8 clients",
-        ours.concurrent,
-        theirs.concurrent,
-        "t/s",
-    );
-    row(
-        "1-row inserts, 32 clients",
-        ours.concurrent32,
-        theirs.concurrent32,
-        "t/s",
-    );
-    row(
-        "1-row inserts, 100 clients",
-        ours.concurrent100,
-        theirs.concurrent100,
-        "t/s",
-    );
-    row("1,000-row transactions", ours.bulk, theirs.bulk, "r/s");
-    row(
-        "monitor fan-out to 100 clients",
-        ours.fanout,
-        theirs.fanout,
-        "u/s",
-    );
+    }
     println!(
-        "{:<40} {:>10} KiB {:>10} KiB {:>7.2}x (lower is better)",
+        "{:<32} {:>10} KiB {:>10} KiB {:>7.2}x (lower is better)",
         "server RSS after the run",
         ours.rss_kib,
         theirs.rss_kib,

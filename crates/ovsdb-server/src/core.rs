@@ -176,11 +176,17 @@ pub struct Core {
     locks: HashMap<String, VecDeque<ConnId>>,
     pending: Vec<Pending>,
     outbox: Vec<(ConnId, Out)>,
-    /// Messages waiting for the sync in flight.
-    held: Vec<(ConnId, Out)>,
-    /// Messages produced while a sync was in flight: they wait for the next one.
-    held_next: Vec<(ConnId, Out)>,
-    /// Databases with records written but not covered by a sync started since.
+    /// Messages waiting for their data to be durable, in order, each tagged with the write
+    /// sequence number that must be synced first.
+    held: VecDeque<(u64, ConnId, Out)>,
+    /// Numbers the batches of log writes (see `syncer`).
+    write_seq: u64,
+    /// Every write numbered up to this is durable.
+    durable_seq: u64,
+    /// Set when a write went to a file the sync in flight does not cover: later writes may then
+    /// not be published to the sync thread until that sync is over.
+    frozen: bool,
+    /// Databases with records written and not yet known to be durable.
     dirty: BTreeSet<String>,
     syncer: Syncer,
     changed_dbs: BTreeSet<String>,
@@ -238,8 +244,10 @@ impl Core {
             locks: HashMap::new(),
             pending: Vec::new(),
             outbox: Vec::new(),
-            held: Vec::new(),
-            held_next: Vec::new(),
+            held: VecDeque::new(),
+            write_seq: 0,
+            durable_seq: 0,
+            frozen: false,
             dirty: BTreeSet::new(),
             syncer: Syncer::new(),
             changed_dbs: BTreeSet::new(),
@@ -311,14 +319,17 @@ impl Core {
             }
         }
         // Make sure nothing acknowledged is lost on the way out.
-        if let Some(result) = self.syncer.wait() {
+        if let Some((result, _)) = self.syncer.wait() {
             Self::check_sync(result);
         }
-        let held = std::mem::take(&mut self.held);
-        self.deliver(held);
+        self.write_all();
         self.sync_all();
-        let waiting = std::mem::take(&mut self.held_next);
-        self.deliver(waiting);
+        self.durable_seq = self.write_seq;
+        let held: Vec<(ConnId, Out)> = std::mem::take(&mut self.held)
+            .into_iter()
+            .map(|(_, c, o)| (c, o))
+            .collect();
+        self.deliver(held);
         let out = std::mem::take(&mut self.outbox);
         self.deliver(out);
     }
@@ -867,17 +878,29 @@ impl Core {
         self.release();
     }
 
-    /// Writes every database's queued records (without waiting for the disk).
+    /// Writes every database's queued records (without waiting for the disk) and numbers the
+    /// write (see `syncer`).
     fn write_all(&mut self) {
+        let mut wrote = false;
+        let mut foreign = false;
         for (name, entry) in self.dbs.iter_mut() {
             if let Backing::File(stored) = &mut entry.backing {
                 match stored.write_pending() {
                     Ok(true) => {
+                        wrote = true;
+                        foreign |= self.syncer.in_flight() && !self.syncer.covers(name);
                         self.dirty.insert(name.clone());
                     }
                     Ok(false) => {}
                     Err(e) => Self::check_sync(Err(e)),
                 }
+            }
+        }
+        if wrote {
+            self.write_seq += 1;
+            self.frozen |= foreign;
+            if !self.frozen {
+                self.syncer.written(self.write_seq);
             }
         }
     }
@@ -894,57 +917,71 @@ impl Core {
         }
     }
 
-    /// Releases every message whose data is durable and starts the next sync when one is
-    /// needed (see the module docs).
+    /// Collects a finished sync, holds the batch's messages until their data is durable,
+    /// starts the next sync when one is needed and releases every message whose data is
+    /// durable (see the module docs).
     fn release(&mut self) {
-        if self.syncer.in_flight() {
-            match self.syncer.poll() {
-                None => {
-                    let out = std::mem::take(&mut self.outbox);
-                    self.held_next.extend(out);
-                    return;
+        if let Some((result, covered)) = self.syncer.poll() {
+            Self::check_sync(result);
+            self.sync_done(covered);
+        }
+        let tag = self.write_seq;
+        for (conn, out) in self.outbox.drain(..) {
+            self.held.push_back((tag, conn, out));
+        }
+        if !self.syncer.in_flight() && self.write_seq > self.durable_seq {
+            if self.sessions.len() <= 1 {
+                // Nobody else could add to the next batch: sync here, without a hand-off.
+                for name in std::mem::take(&mut self.dirty) {
+                    if let Some(DbEntry {
+                        backing: Backing::File(stored),
+                        ..
+                    }) = self.dbs.get_mut(&name)
+                    {
+                        Self::check_sync(stored.sync());
+                    }
                 }
-                Some(result) => {
-                    Self::check_sync(result);
-                    let held = std::mem::take(&mut self.held);
-                    self.deliver(held);
+                self.durable_seq = self.write_seq;
+            } else {
+                let mut files = Vec::new();
+                for name in &self.dirty {
+                    if let Some(DbEntry {
+                        backing: Backing::File(stored),
+                        ..
+                    }) = self.dbs.get(name)
+                    {
+                        match stored.sync_handle() {
+                            Ok(h) => files.push((name.clone(), h)),
+                            Err(e) => Self::check_sync(Err(e)),
+                        }
+                    }
                 }
+                self.syncer.start(files, true);
             }
         }
-        let mut waiting = std::mem::take(&mut self.held_next);
-        waiting.append(&mut self.outbox);
-        if self.dirty.is_empty() {
-            return self.deliver(waiting);
-        }
-        let dirty = std::mem::take(&mut self.dirty);
-        if self.sessions.len() <= 1 {
-            // Nobody else could add to the next batch: sync here, without a hand-off.
-            for name in &dirty {
-                if let Some(DbEntry {
-                    backing: Backing::File(stored),
-                    ..
-                }) = self.dbs.get_mut(name)
-                {
-                    Self::check_sync(stored.sync());
-                }
-            }
-            return self.deliver(waiting);
-        }
-        let mut handles = Vec::new();
-        for name in &dirty {
-            if let Some(DbEntry {
-                backing: Backing::File(stored),
-                ..
-            }) = self.dbs.get(name)
-            {
-                match stored.sync_handle() {
-                    Ok(h) => handles.push(h),
-                    Err(e) => Self::check_sync(Err(e)),
-                }
+        let mut ready = Vec::new();
+        while self
+            .held
+            .front()
+            .is_some_and(|(tag, _, _)| *tag <= self.durable_seq)
+        {
+            if let Some((_, conn, out)) = self.held.pop_front() {
+                ready.push((conn, out));
             }
         }
-        self.syncer.start(handles);
-        self.held = waiting;
+        if !ready.is_empty() {
+            self.deliver(ready);
+        }
+    }
+
+    /// A sync that covers every write numbered up to `covered` has finished.
+    fn sync_done(&mut self, covered: u64) {
+        self.durable_seq = self.durable_seq.max(covered);
+        if self.durable_seq >= self.write_seq {
+            self.dirty.clear();
+        }
+        self.frozen = false;
+        self.syncer.written(self.write_seq);
     }
 
     /// Writes and fsyncs every database's queued records. A failure here means transactions

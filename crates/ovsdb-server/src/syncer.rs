@@ -5,29 +5,64 @@
 //! server, the network side included, so requests from other clients could not even be read
 //! while it ran and the next batch would hold only what happened to arrive in the meantime.
 //! Instead the core writes a batch's records (a plain `write`, into the page cache), hands the
-//! files to the [`Syncer`] and goes on executing whatever arrives; the replies of the batch wait
-//! in the core until the sync reports back. Everything that piles up during one sync is made
-//! durable by the next one, so under load each `fdatasync` covers many transactions.
+//! files to the [`Syncer`] and goes on executing whatever arrives; the replies wait in the core
+//! until the sync that covers their records reports back.
 //!
-//! At most one sync is in flight. Completion is reported through a channel and the core is
-//! woken through a [`Notify`], so it never blocks on the disk except when it chooses to wait
-//! ([`Syncer::wait`], used on the way out).
+//! Coverage is tracked with write sequence numbers. The core numbers each batch of writes and
+//! publishes the number ([`Syncer::written`]) once the write has returned; the sync thread
+//! reads the published number just before it calls `fdatasync`, and since `fdatasync` makes
+//! every write that completed before it durable, it reports that number back as synced. So a
+//! sync also covers whatever the core wrote while the thread was waking up. The thread waits a
+//! few tens of microseconds before syncing ([`GATHER`]): clients whose replies were just
+//! released are then usually back with their next transaction, and it joins this sync instead of
+//! waiting for the next one.
+//!
+//! The core must stop publishing once it writes to a file that the sync in flight does not
+//! cover ([`Syncer::covers`]). At most one sync is in flight. Completion is reported through a
+//! channel and the core is woken through a [`Notify`], so it never blocks on the disk except
+//! when it chooses to wait ([`Syncer::wait`], used on the way out).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ovsdb_log::SyncHandle;
 use tokio::sync::Notify;
+
+/// How long the sync thread lets more records gather before it syncs.
+pub const GATHER: Duration = Duration::from_micros(40);
+
+/// One sync: the files, and the databases they belong to.
+struct Job {
+    handles: Vec<SyncHandle>,
+    gather: bool,
+}
+
+/// What a finished sync reports: success, and the write sequence number it covers.
+type Done = (Result<(), String>, u64);
 
 /// Runs `fdatasync`s on a background thread, one batch at a time.
 #[derive(Debug)]
 pub struct Syncer {
     /// Jobs for the thread; `None` if the thread could not be started (syncs then run inline).
-    jobs: Option<Sender<Vec<SyncHandle>>>,
-    done_tx: Sender<Result<(), String>>,
-    done: Receiver<Result<(), String>>,
+    jobs: Option<Sender<Job>>,
+    done_tx: Sender<Done>,
+    done: Receiver<Done>,
     wake: Arc<Notify>,
+    /// The last write sequence number whose write has completed (published by the core).
+    written: Arc<AtomicU64>,
+    /// Databases the sync in flight covers.
+    covering: Vec<String>,
     in_flight: bool,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("files", &self.handles.len())
+            .finish()
+    }
 }
 
 fn sync_all(handles: &[SyncHandle]) -> Result<(), String> {
@@ -40,18 +75,24 @@ fn sync_all(handles: &[SyncHandle]) -> Result<(), String> {
 impl Syncer {
     /// Starts the sync thread.
     pub fn new() -> Syncer {
-        let (done_tx, done) = channel();
+        let (done_tx, done) = channel::<Done>();
         let wake = Arc::new(Notify::new());
-        let (jobs_tx, jobs_rx) = channel::<Vec<SyncHandle>>();
+        let written = Arc::new(AtomicU64::new(0));
+        let (jobs_tx, jobs_rx) = channel::<Job>();
         let thread_done = done_tx.clone();
         let thread_wake = wake.clone();
+        let thread_written = written.clone();
         let spawned = std::thread::Builder::new()
             .name("fdatasync".into())
             .spawn(move || {
-                while let Ok(handles) = jobs_rx.recv() {
-                    let result = sync_all(&handles);
-                    drop(handles);
-                    if thread_done.send(result).is_err() {
+                while let Ok(job) = jobs_rx.recv() {
+                    if job.gather {
+                        std::thread::sleep(GATHER);
+                    }
+                    let covered = thread_written.load(Ordering::Acquire);
+                    let result = sync_all(&job.handles);
+                    drop(job);
+                    if thread_done.send((result, covered)).is_err() {
                         break;
                     }
                     thread_wake.notify_one();
@@ -62,6 +103,8 @@ impl Syncer {
             done_tx,
             done,
             wake,
+            written,
+            covering: Vec::new(),
             in_flight: false,
         }
     }
@@ -76,49 +119,64 @@ impl Syncer {
         self.in_flight
     }
 
-    /// Starts making `handles` durable. Must not be called while a sync is in flight.
-    pub fn start(&mut self, handles: Vec<SyncHandle>) {
+    /// Whether the sync in flight (if any) covers database `db`'s file.
+    pub fn covers(&self, db: &str) -> bool {
+        self.covering.iter().any(|d| d == db)
+    }
+
+    /// Publishes that every write numbered up to `seq` has completed. Only for writes to
+    /// files the sync in flight covers (or when none is in flight).
+    pub fn written(&self, seq: u64) {
+        self.written.store(seq, Ordering::Release);
+    }
+
+    /// Starts making `files` durable (database names with their handles); `gather` lets more
+    /// records join first (see the module docs). Must not be called while a sync is in flight.
+    pub fn start(&mut self, files: Vec<(String, SyncHandle)>, gather: bool) {
         self.in_flight = true;
-        let handles = match &self.jobs {
-            Some(jobs) => match jobs.send(handles) {
+        let (names, handles): (Vec<String>, Vec<SyncHandle>) = files.into_iter().unzip();
+        self.covering = names;
+        let job = Job { handles, gather };
+        let job = match &self.jobs {
+            Some(jobs) => match jobs.send(job) {
                 Ok(()) => return,
                 Err(e) => e.0,
             },
-            None => handles,
+            None => job,
         };
         // No thread: do it here; the result is collected like a background one.
-        let _ = self.done_tx.send(sync_all(&handles));
+        let covered = self.written.load(Ordering::Acquire);
+        let _ = self.done_tx.send((sync_all(&job.handles), covered));
         self.wake.notify_one();
     }
 
-    /// The result of the sync in flight if it has finished (without blocking).
-    pub fn poll(&mut self) -> Option<Result<(), String>> {
+    /// The result of the sync in flight, with the write sequence number it covers, if it has
+    /// finished (without blocking).
+    pub fn poll(&mut self) -> Option<Done> {
         if !self.in_flight {
             return None;
         }
-        match self.done.try_recv() {
-            Ok(r) => {
-                self.in_flight = false;
-                Some(r)
-            }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                self.in_flight = false;
-                Some(Err("fdatasync thread exited".into()))
-            }
-        }
+        let done = match self.done.try_recv() {
+            Ok(d) => d,
+            Err(TryRecvError::Empty) => return None,
+            Err(TryRecvError::Disconnected) => (Err("fdatasync thread exited".into()), 0),
+        };
+        self.in_flight = false;
+        self.covering.clear();
+        Some(done)
     }
 
     /// Waits for the sync in flight, if any, and returns its result.
-    pub fn wait(&mut self) -> Option<Result<(), String>> {
+    pub fn wait(&mut self) -> Option<Done> {
         if !self.in_flight {
             return None;
         }
         self.in_flight = false;
+        self.covering.clear();
         Some(
             self.done
                 .recv()
-                .unwrap_or_else(|_| Err("fdatasync thread exited".into())),
+                .unwrap_or_else(|_| (Err("fdatasync thread exited".into()), 0)),
         )
     }
 }

@@ -137,6 +137,19 @@ impl Atom {
         *self == self.atomic_type().default_atom()
     }
 
+    /// Whether this is an atom of type `t` equal to `t`'s default atom (without building it).
+    pub(crate) fn is_default_of(&self, t: AtomicType) -> bool {
+        match (self, t) {
+            (Atom::Integer(i), AtomicType::Integer) => *i == 0,
+            // As in `Ord`: reals that do not compare (NaN) count as equal.
+            (Atom::Real(r), AtomicType::Real) => r.partial_cmp(&0.0).is_none_or(|o| o.is_eq()),
+            (Atom::Boolean(b), AtomicType::Boolean) => !*b,
+            (Atom::String(s), AtomicType::String) => s.is_empty(),
+            (Atom::Uuid(u), AtomicType::Uuid) => u.is_nil(),
+            _ => false,
+        }
+    }
+
     /// Parses an atom of `base`'s type from JSON (constraints not checked).
     ///
     /// `symtab` resolves `["named-uuid", name]`; without one, named UUIDs are

@@ -109,7 +109,16 @@ impl Datum {
 
     /// Whether this equals the default for `t`.
     pub fn is_default(&self, t: &Type) -> bool {
-        *self == Self::default_for(t)
+        // Compared in place: building the default would allocate.
+        if t.min == 0 {
+            return self.keys.is_empty() && self.values.is_some() == t.is_map();
+        }
+        let value_ok = match (&self.values, &t.value) {
+            (None, None) => true,
+            (Some(v), Some(vt)) => matches!(v.as_slice(), [a] if a.is_default_of(vt.atomic)),
+            _ => false,
+        };
+        value_ok && matches!(self.keys.as_slice(), [k] if k.is_default_of(t.key.atomic))
     }
 
     /// Number of elements.

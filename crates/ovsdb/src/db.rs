@@ -26,9 +26,13 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// One row: the value of every column, `_uuid` and `_version` first.
+///
+/// The values are shared copy-on-write: cloning a row (into a transaction's overlay, into a
+/// change set, into the table at commit, into the server's history) is a reference-count
+/// increment, and the first change to a shared row copies it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    values: Vec<Datum>,
+    values: Arc<Vec<Datum>>,
 }
 
 impl Row {
@@ -45,7 +49,9 @@ impl Row {
         if let Some(v) = values.get_mut(VERSION_COLUMN) {
             *v = Datum::scalar(Atom::Uuid(version));
         }
-        Row { values }
+        Row {
+            values: Arc::new(values),
+        }
     }
 
     /// The row's UUID.
@@ -82,13 +88,16 @@ impl Row {
 
     /// Sets column `idx` (ignored if out of range).
     pub fn set(&mut self, idx: usize, d: Datum) {
-        if let Some(slot) = self.values.get_mut(idx) {
+        if let Some(slot) = self.get_mut(idx) {
             *slot = d;
         }
     }
 
     pub(crate) fn get_mut(&mut self, idx: usize) -> Option<&mut Datum> {
-        self.values.get_mut(idx)
+        if idx >= self.values.len() {
+            return None;
+        }
+        Arc::make_mut(&mut self.values).get_mut(idx)
     }
 
     /// The row as a JSON object holding the given columns.
