@@ -137,17 +137,37 @@ impl Switch {
                 c.controller_id = *id;
                 Ok(())
             }
-            M::FlowAge | M::CtFlushZone(_) => Ok(()),
+            M::FlowAge => Ok(()),
+            M::CtFlushZone(zone) => env.ct_flush(*zone),
             M::TlvTableRequest => {
-                // No tunnel metadata mappings: OVS's limits and an empty map.
-                let mut body = Vec::new();
-                body.extend_from_slice(&256u32.to_be_bytes());
-                body.extend_from_slice(&64u16.to_be_bytes());
-                body.extend_from_slice(&[0; 10]);
+                let body = crate::tlv::reply_body(&self.tlv_map);
                 let raw = RawId::all().find(|r| r.entry().ty == MsgType::TlvTableReply);
                 self.reply_raw(conn, m, raw, M::Opaque(body), out);
                 Ok(())
             }
+            M::Opaque(body) => match m.raw.map(|r| r.entry().ty) {
+                Some(MsgType::TlvTableMod) => {
+                    self.reject_secondary(conn)?;
+                    crate::tlv::table_mod(&mut self.tlv_map, body)
+                }
+                Some(MsgType::CtFlush) => {
+                    // zone_id:16, pad:48, then tuple properties (not applied).
+                    let zone = body
+                        .get(..2)
+                        .map_or(0, |z| u16::from_be_bytes([z[0], z[1]]));
+                    env.ct_flush(zone)
+                }
+                Some(MsgType::IpfixBridgeStatsRequest | MsgType::IpfixFlowStatsRequest) => {
+                    Err(OfpErr::NXST_NOT_CONFIGURED)
+                }
+                _ => match self.stats_request(conn, m, bytes, env)? {
+                    Some(r) => {
+                        out.extend(r);
+                        Ok(())
+                    }
+                    None => Err(OfpErr::OFPBRC_BAD_TYPE),
+                },
+            },
             M::PortMod(pm) => self.port_mod(conn, pm, env, out),
             M::TableMod(tm) => {
                 self.table_mod(conn, m.version, tm)?;

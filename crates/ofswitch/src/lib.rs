@@ -29,9 +29,10 @@
 //! Nothing here reads a clock, opens a socket or spawns a thread; time comes from
 //! [`SwitchEnv::now_ms`]. Decoding never panics on any bytes.
 //!
-//! The switch keeps [`ofproto::Snapshot::wanted_packet_ins`] up to date (the packet-in
-//! reasons some connection would receive) and installs OVS's internal rules in the hidden
-//! table 254 when created. It never sends echo requests: inactivity probing is the
+//! [`Switch::refresh_wanted_packet_ins`] recomputes
+//! [`ofproto::Snapshot::wanted_packet_ins`] (the packet-in reasons some connection would
+//! receive) for the caller; the switch installs OVS's internal rules in the hidden table
+//! 254 when created. It never sends echo requests: inactivity probing is the
 //! daemon's (it knows the time between messages).
 //!
 //! # Verification
@@ -65,11 +66,11 @@
 //!
 //! # Not done yet
 //!
-//! Flow monitors (`NXST_FLOW_MONITOR`, `OFPMP_FLOW_MONITOR`), `NXT_TLV_TABLE_MOD` (the
-//! TLV map is always empty), `NXT_RESUME` (continuations), `NXT_CT_FLUSH` (and
-//! `NXT_CT_FLUSH_ZONE` is accepted without effect), IPFIX statistics, `OFPT_TABLE_STATUS`
-//! (vacancy events), `OFPT_REQUESTFORWARD`, and packet buffering (`n_buffers` is 0, as in
-//! OVS 3.x).
+//! Flow monitors (`NXST_FLOW_MONITOR`, `OFPMP_FLOW_MONITOR`), `NXT_RESUME`
+//! (continuations), the tuple filters of `NXT_CT_FLUSH` (the whole zone is flushed),
+//! IPFIX statistics (always `NXST_NOT_CONFIGURED`), `OFPT_TABLE_STATUS` (vacancy
+//! events), `OFPT_REQUESTFORWARD`, and packet buffering (`n_buffers` is 0, as in OVS
+//! 3.x).
 
 pub mod conn;
 pub mod features;
@@ -77,6 +78,7 @@ pub mod handle;
 pub mod mods;
 pub mod notify;
 pub mod stats;
+pub mod tlv;
 
 #[cfg(test)]
 mod tests;
@@ -271,6 +273,12 @@ pub trait SwitchEnv {
     fn tables_changed(&mut self, snap: &Snapshot);
     /// Fold datapath counters into rule/group counters before statistics are read.
     fn fold_stats(&mut self, snap: &mut Snapshot);
+    /// Flush the connection tracker's entries in `zone` (`NXT_CT_FLUSH_ZONE`,
+    /// `NXT_CT_FLUSH`). The default does nothing.
+    fn ct_flush(&mut self, zone: u16) -> Result<(), OfpErr> {
+        let _ = zone;
+        Ok(())
+    }
 }
 
 /// The OpenFlow switch of one bridge. See the crate documentation.
@@ -288,6 +296,8 @@ pub struct Switch {
     pub(crate) frag: u16,
     /// The highest generation id a role request has carried.
     pub(crate) election_id: Option<u64>,
+    /// The tunnel-metadata TLV map.
+    pub(crate) tlv_map: Vec<tlv::TlvMapping>,
 }
 
 impl Switch {
@@ -303,6 +313,7 @@ impl Switch {
             next_conn: 1,
             frag: 0,
             election_id: None,
+            tlv_map: Vec::new(),
         };
         sw.install_internal_rules();
         sw
@@ -348,6 +359,11 @@ impl Switch {
     /// Changes the description (e.g. a new datapath id or `protocols`).
     pub fn set_info(&mut self, info: SwitchInfo) {
         self.info = info;
+    }
+
+    /// The tunnel-metadata TLV map (`ovs-ofctl add-tlv-map`), sorted by field index.
+    pub fn tlv_map(&self) -> &[tlv::TlvMapping] {
+        &self.tlv_map
     }
 
     /// The fragment handling mode set by `OFPT_SET_CONFIG` (`OFPC_FRAG_NORMAL` = 0,
@@ -435,12 +451,14 @@ impl Switch {
     /// Forgets a connection (its open bundles are discarded).
     pub fn close_conn(&mut self, conn: ConnId) {
         self.conns.remove(&conn);
-        self.refresh_wanted();
     }
 
-    /// Recomputes [`ofproto::Snapshot::wanted_packet_ins`]: the packet-in reasons at
-    /// least one connection would receive.
-    fn refresh_wanted(&mut self) {
+    /// Recomputes [`ofproto::Snapshot::wanted_packet_ins`] (the packet-in reasons at
+    /// least one connection would receive) and returns whether it changed, in which case
+    /// cached datapath flows that send to the controller need revalidation. The switch
+    /// does not call this itself: connections, roles, `SET_CONFIG` and `SET_ASYNC` all
+    /// change the answer, and the caller decides when to revalidate.
+    pub fn refresh_wanted_packet_ins(&mut self) -> bool {
         let mut wanted = 0u32;
         for c in self.conns.values() {
             for reason in 0..8u8 {
@@ -449,7 +467,9 @@ impl Switch {
                 }
             }
         }
+        let changed = self.snap.wanted_packet_ins != wanted;
         self.snap.wanted_packet_ins = wanted;
+        changed
     }
 
     /// The connection's negotiated version (`None` before the hello exchange).
@@ -502,7 +522,6 @@ impl Switch {
                 }
             }
         }
-        self.refresh_wanted();
         out
     }
 
@@ -586,6 +605,28 @@ pub(crate) fn encode_msg(
     .ok()
 }
 
+enum OldNx {
+    /// A Nicira vendor error of type 1 with this code.
+    Code(u16),
+    /// Sent as this other error.
+    As(OfpErr),
+}
+
+/// How OVS encodes some errors in OpenFlow 1.0/1.1 (observed on the reference).
+fn old_nx_code(err: OfpErr) -> Option<OldNx> {
+    Some(match err {
+        OfpErr::OFPBRC_IS_SECONDARY => OldNx::As(OfpErr::OFPBRC_EPERM),
+        OfpErr::NXTTMFC_BAD_COMMAND => OldNx::Code(527),
+        OfpErr::NXTTMFC_BAD_OPT_LEN => OldNx::Code(528),
+        OfpErr::NXTTMFC_BAD_FIELD_IDX => OldNx::Code(529),
+        OfpErr::NXTTMFC_TABLE_FULL => OldNx::Code(530),
+        OfpErr::NXTTMFC_ALREADY_MAPPED => OldNx::Code(531),
+        OfpErr::NXTTMFC_DUP_ENTRY => OldNx::Code(532),
+        OfpErr::NXST_NOT_CONFIGURED => OldNx::Code(535),
+        _ => return None,
+    })
+}
+
 /// The bundle errors in code order (`OFPBFC_UNKNOWN` = 0 ...).
 const BUNDLE_ERRORS: [OfpErr; 16] = [
     OfpErr::OFPBFC_UNKNOWN,
@@ -638,6 +679,29 @@ pub(crate) fn error_bytes(err: OfpErr, request: &[u8]) -> Option<Vec<u8>> {
     };
     match m.encode() {
         Ok(b) => Some(b),
+        // OpenFlow 1.0/1.1: OVS's encodings that the error table lacks.
+        Err(_) if version <= Version::Of11 && old_nx_code(err).is_some() => {
+            let code = match old_nx_code(err)? {
+                OldNx::Code(code) => ErrorCode::Wire(openflow::ErrorWire::Vendor {
+                    vendor: openflow::raw::NX_VENDOR,
+                    ty: 1,
+                    code,
+                }),
+                OldNx::As(other) => ErrorCode::Known(other),
+            };
+            OfpMsg {
+                body: Message::Error(ErrorMsg {
+                    code,
+                    data: request
+                        .get(..request.len().min(65000))
+                        .unwrap_or(&[])
+                        .to_vec(),
+                }),
+                ..m
+            }
+            .encode()
+            .ok()
+        }
         // OpenFlow 1.3 bundle errors are ONF experimenter errors (type 2300 + code).
         Err(_) if version == Version::Of13 && err.name().starts_with("OFPBFC_") => {
             let code = BUNDLE_ERRORS.iter().position(|e| *e == err)?;

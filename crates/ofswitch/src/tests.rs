@@ -720,7 +720,9 @@ fn packet_in_formats_and_miss_send_len() {
     });
     assert!(sent(&out, svc).is_empty());
     // no_match, action and its refinements.
+    assert!(sw.refresh_wanted_packet_ins());
     assert_eq!(sw.snap.wanted_packet_ins, 0x3b);
+    assert!(!sw.refresh_wanted_packet_ins());
     for c in [c10, c13, nx] {
         let msgs = sent(&out, c);
         let Message::PacketIn(pi) = &msgs[0].body else {

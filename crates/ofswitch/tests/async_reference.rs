@@ -121,7 +121,7 @@ fn between(text: &str) -> String {
     blocks.join("\n")
 }
 
-fn scenario(target: &str, version: &str, dir: &Path) {
+fn scenario(target: &str, version: &str, dir: &Path, mon: &Monitor) {
     let run = |args: &[&str]| {
         let mut a = vec!["-O", version];
         a.extend_from_slice(args);
@@ -146,6 +146,16 @@ fn scenario(target: &str, version: &str, dir: &Path) {
     run(&["del-flows", "{}", "tcp"]);
     run(&["mod-port", "{}", "p1", "no-packet-in"]);
     run(&["mod-port", "{}", "p1", "packet-in"]);
+    // An idle timeout: wait for its flow_removed (expiry runs about once a second).
+    run(&[
+        "add-flow",
+        "{}",
+        "cookie=0x6,idle_timeout=1,send_flow_rem,priority=3,udp,actions=drop",
+    ]);
+    wait_until("the idle flow to expire", Duration::from_secs(60), || {
+        mon.text().contains("cookie:0x6")
+    })
+    .expect("idle expiry");
     run(&[
         "packet-out",
         "{}",
@@ -187,7 +197,7 @@ fn async_messages_match_reference() {
             let mon = Monitor::start(&target, version, extra, &dir, name);
             marker(&target, version, &dir, "0x99", &mon);
             sync(&target, version, &dir, "0x97", &mon);
-            scenario(&target, version, &dir);
+            scenario(&target, version, &dir, &mon);
             sync(&target, version, &dir, "0x98", &mon);
             texts.push(between(&mon.text()));
         }

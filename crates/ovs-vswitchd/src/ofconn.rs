@@ -142,6 +142,8 @@ pub struct Env<'a> {
     odp_of: HashMap<u16, u32>,
     /// Set when the tables changed.
     pub dirty: bool,
+    /// Set when a port's link state may have changed.
+    pub ports_changed: bool,
 }
 
 impl<'a> Env<'a> {
@@ -156,6 +158,7 @@ impl<'a> Env<'a> {
                 .map(|p| (p.ofp_port, p.odp_port))
                 .collect(),
             dirty: false,
+            ports_changed: false,
         }
     }
 }
@@ -169,7 +172,24 @@ impl SwitchEnv for Env<'_> {
         let odp = *self.odp_of.get(&ofp_port)?;
         let dev = self.dp.netdev(odp)?;
         let st = dev.stats().ok()?;
+        let dummy = self
+            .dp
+            .port_query_by_number(odp)
+            .is_ok_and(|p| p.port_type.starts_with("dummy"));
+        if dummy {
+            // A dummy port counts packets and bytes only; the rest print as "?".
+            return Some(PortCounters {
+                rx_packets: st.rx_packets,
+                tx_packets: st.tx_packets,
+                rx_bytes: st.rx_bytes,
+                tx_bytes: st.tx_bytes,
+                ..PortCounters::default()
+            });
+        }
         Some(PortCounters {
+            rx_frame_err: 0,
+            rx_over_err: 0,
+            rx_crc_err: 0,
             rx_packets: st.rx_packets,
             tx_packets: st.tx_packets,
             rx_bytes: st.rx_bytes,
@@ -256,6 +276,36 @@ pub fn update_wanted_packet_ins(sw: &mut Switch) -> bool {
     changed
 }
 
+/// Re-reads each port's link state (administratively up and carrier) from its netdev and
+/// reports changes (`PORT_STATUS` to the connections that want it).
+pub fn refresh_port_states(dp: &Datapath, sw: &mut Switch) -> Vec<Outgoing> {
+    const LINK_DOWN: u32 = 1;
+    const LIVE: u32 = 4;
+    let mut ports = sw.ports().to_vec();
+    let mut changed = false;
+    for p in ports.iter_mut() {
+        let Some(dev) = dp.netdev(p.odp_port) else {
+            continue;
+        };
+        let up = dev.is_up().unwrap_or(true) && dev.carrier().unwrap_or(true);
+        let state = if up { LIVE } else { LINK_DOWN };
+        if p.state != state {
+            p.state = state;
+            changed = true;
+        }
+    }
+    if !changed {
+        return Vec::new();
+    }
+    let out = sw.set_ports(ports.clone());
+    for info in sw.snap.ports.iter_mut() {
+        if let Some(d) = ports.iter().find(|d| d.ofp_port == info.ofp_port) {
+            info.up = d.state & LINK_DOWN == 0;
+        }
+    }
+    out
+}
+
 /// The datapath, router and clock.
 pub fn handles(shared: &Shared) -> (Arc<Datapath>, Arc<Router>, Arc<Clock>) {
     let vs = lock(&shared.vs);
@@ -299,9 +349,12 @@ where
                     let msg = rest.get(..len).unwrap_or(&[]);
                     let mut g = lock(&sw);
                     let mut env = Env::new(&dp, &clock, &g);
-                    let out = g.receive(id, msg, &mut env);
+                    let mut out = g.receive(id, msg, &mut env);
                     if env.dirty | update_wanted_packet_ins(&mut g) {
                         dirty = true;
+                    }
+                    if env.ports_changed {
+                        out.extend(refresh_port_states(&dp, &mut g));
                     }
                     // A barrier (or anything answered after a change) must find the
                     // datapath up to date: revalidate before queueing the replies.

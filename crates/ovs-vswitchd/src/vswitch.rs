@@ -498,15 +498,17 @@ impl Vswitch {
                 name: iname.clone(),
                 up,
             });
+            // Dummy ports report no link features (as Open vSwitch's); kernel ports the
+            // 10 Gb/s full-duplex copper link virtual devices report.
+            let dummy = i.dp_type.starts_with("dummy");
             descs.push(PortDesc {
                 ofp_port: i.ofp_port,
                 odp_port: i.odp_port,
                 name: iname.clone(),
                 hw_addr: mac,
                 state: if up { 4 } else { 1 },
-                // 10 Gb/s full duplex, copper, as Open vSwitch reports virtual ports.
-                curr: 0x40 | 0x800,
-                curr_speed: 10_000_000,
+                curr: if dummy { 0 } else { 0x40 | 0x80 },
+                curr_speed: if dummy { 0 } else { 10_000_000 },
                 ..PortDesc::default()
             });
             if let Some(u) = i.uuid {

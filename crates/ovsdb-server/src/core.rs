@@ -188,6 +188,9 @@ pub struct Core {
     frozen: bool,
     /// Databases with records written and not yet known to be durable.
     dirty: BTreeSet<String>,
+    /// Connections that committed since the last sync started: with more than one, clients
+    /// are committing concurrently and the next sync waits a moment for more (see `syncer`).
+    committers: BTreeSet<ConnId>,
     syncer: Syncer,
     changed_dbs: BTreeSet<String>,
     server_id: Uuid,
@@ -248,6 +251,7 @@ impl Core {
             write_seq: 0,
             durable_seq: 0,
             frozen: false,
+            committers: BTreeSet::new(),
             dirty: BTreeSet::new(),
             syncer: Syncer::new(),
             changed_dbs: BTreeSet::new(),
@@ -518,6 +522,7 @@ impl Core {
                     }
                 }
                 if r.success && !r.changes.is_empty() {
+                    self.committers.insert(p.conn);
                     if let Err(e) = self.commit(&p.db, r.changes, r.comment.as_deref()) {
                         log_warn(&e);
                         result = json!([{"error": "I/O error", "details": e}]);
@@ -956,7 +961,9 @@ impl Core {
                         }
                     }
                 }
-                self.syncer.start(files, true);
+                let gather = self.committers.len() > 1;
+                self.committers.clear();
+                self.syncer.start(files, gather);
             }
         }
         let mut ready = Vec::new();
@@ -1026,6 +1033,9 @@ impl Core {
         }) = self.dbs.get_mut(name)
         {
             if stored.wants_compaction(now) {
+                // A sync in flight holds the file being replaced: it cannot vouch for later
+                // writes.
+                self.frozen |= self.syncer.in_flight();
                 if let Err(e) = stored.sync().and_then(|_| stored.compact(now)) {
                     log_warn(&format!("compaction failed: {e}"));
                 } else {
@@ -1082,6 +1092,9 @@ impl Core {
                 .collect()),
             Control::Compact(which) => {
                 let now = self.now_ms();
+                // A sync in flight holds the file being replaced: it cannot vouch for later
+                // writes.
+                self.frozen |= self.syncer.in_flight();
                 let mut done = 0;
                 for (name, entry) in self.dbs.iter_mut() {
                     if which.as_deref().is_some_and(|w| w != name) {

@@ -87,7 +87,13 @@ impl Syncer {
             .spawn(move || {
                 while let Ok(job) = jobs_rx.recv() {
                     if job.gather {
-                        std::thread::sleep(GATHER);
+                        let us = std::env::var("OVSDB_GATHER_US")
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(40);
+                        if us > 0 {
+                            std::thread::sleep(Duration::from_micros(us));
+                        }
                     }
                     let covered = thread_written.load(Ordering::Acquire);
                     let result = sync_all(&job.handles);

@@ -223,6 +223,18 @@ impl Served {
         let listener = UnixListener::bind(&path).expect("bind");
         let sw = Arc::new(Mutex::new((sw, FakeEnv::new())));
         let writers: Writers = Arc::new(Mutex::new(HashMap::new()));
+        // The daemon's timer: expire flows now and then (the thread ends with the test
+        // process, like the listener's).
+        let (sw_t, w_t) = (sw.clone(), writers.clone());
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let out = {
+                let mut g = sw_t.lock().expect("switch");
+                let (sw, env) = &mut *g;
+                sw.run_timers(env)
+            };
+            deliver(&w_t, out);
+        });
         let sw2 = sw.clone();
         std::thread::spawn(move || {
             for s in listener.incoming() {
