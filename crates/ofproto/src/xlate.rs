@@ -62,6 +62,11 @@ pub enum SideEffect {
         /// The rule.
         rule_id: RuleId,
     },
+    /// A table was looked up and nothing matched: credit its lookup counter.
+    TableMiss {
+        /// The table.
+        table_id: u8,
+    },
     /// A group bucket was used: credit its statistics.
     GroupHit {
         /// The group.
@@ -271,6 +276,7 @@ impl Ctx<'_> {
         let snap = self.snap;
         let rule = snap.tables.lookup(table_id, &self.flow, &mut self.wc);
         let Some(rule) = rule else {
+            self.effects.push(SideEffect::TableMiss { table_id });
             self.line(t_ind, format!("{table_id:2}. No match."));
             // Open vSwitch drops on a miss unless the table was configured otherwise
             // (OpenFlow 1.1/1.2 table_mod); its default ignores the version's rule.

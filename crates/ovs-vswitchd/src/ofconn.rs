@@ -138,6 +138,8 @@ pub fn sync_listeners(shared: &Arc<Shared>) {
 pub struct Env<'a> {
     dp: &'a Datapath,
     clock: &'a Clock,
+    router: &'a Router,
+    me: &'a Arc<Mutex<Switch>>,
     /// The bridge's ports: OpenFlow number -> datapath number.
     odp_of: HashMap<u16, u32>,
     /// Set when the tables changed.
@@ -147,10 +149,18 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    fn new(dp: &'a Datapath, clock: &'a Clock, sw: &Switch) -> Env<'a> {
+    fn new(
+        dp: &'a Datapath,
+        clock: &'a Clock,
+        router: &'a Router,
+        me: &'a Arc<Mutex<Switch>>,
+        sw: &Switch,
+    ) -> Env<'a> {
         Env {
             dp,
             clock,
+            router,
+            me,
             odp_of: sw
                 .snap
                 .ports
@@ -253,8 +263,9 @@ impl SwitchEnv for Env<'_> {
         self.dirty = true;
     }
 
-    fn fold_stats(&mut self, _snap: &mut Snapshot) {
-        self.dirty = true;
+    fn fold_stats(&mut self, snap: &mut Snapshot) {
+        // Revalidation credits each megaflow's new packets to its rules and tables.
+        revalidate_bridge(self.dp, self.router, self.me, snap, self.clock.now_ms());
     }
 }
 
@@ -348,7 +359,7 @@ where
                 Ok(Some(len)) => {
                     let msg = rest.get(..len).unwrap_or(&[]);
                     let mut g = lock(&sw);
-                    let mut env = Env::new(&dp, &clock, &g);
+                    let mut env = Env::new(&dp, &clock, &router, &sw, &g);
                     let mut out = g.receive(id, msg, &mut env);
                     if env.dirty | update_wanted_packet_ins(&mut g) {
                         dirty = true;
@@ -418,7 +429,7 @@ pub fn run_timers(shared: &Shared) {
         let mut g = lock(&sw);
         let now = clock.now_ms();
         revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
-        let mut env = Env::new(&dp, &clock, &g);
+        let mut env = Env::new(&dp, &clock, &router, &sw, &g);
         let out = g.run_timers(&mut env);
         let mac_changed = g.snap.normal.macs.run(now);
         if env.dirty || mac_changed {

@@ -147,8 +147,12 @@ fn apply_effects(snap: &mut Snapshot, out: &XlateOutput, bytes: u64, now_ms: u64
     let mut mac_changed = false;
     for e in &out.side_effects {
         match e {
-            SideEffect::RuleHit { rule_id, .. } => {
+            SideEffect::RuleHit { rule_id, table_id } => {
                 snap.tables.credit_stats(*rule_id, 1, bytes, now_ms);
+                snap.tables.credit_table_stats(*table_id, 1, 1);
+            }
+            SideEffect::TableMiss { table_id } => {
+                snap.tables.credit_table_stats(*table_id, 1, 0);
             }
             SideEffect::MacLearn { mac, vlan, port } => {
                 use normal::LearnOutcome;
@@ -254,9 +258,17 @@ pub fn revalidate_bridge(
         let (dp_packets, dp_bytes) = (f.stats.packets.max(p0), f.stats.bytes.max(b0));
         if dp_packets > p0 {
             for e in &out.side_effects {
-                if let SideEffect::RuleHit { rule_id, .. } = e {
-                    snap.tables
-                        .credit_stats(*rule_id, dp_packets - p0, dp_bytes - b0, now_ms);
+                let n = dp_packets - p0;
+                match e {
+                    SideEffect::RuleHit { rule_id, table_id } => {
+                        snap.tables
+                            .credit_stats(*rule_id, n, dp_bytes - b0, now_ms);
+                        snap.tables.credit_table_stats(*table_id, n, n);
+                    }
+                    SideEffect::TableMiss { table_id } => {
+                        snap.tables.credit_table_stats(*table_id, n, 0);
+                    }
+                    _ => {}
                 }
             }
         }

@@ -188,9 +188,6 @@ pub struct Core {
     frozen: bool,
     /// Databases with records written and not yet known to be durable.
     dirty: BTreeSet<String>,
-    /// Connections that committed since the last sync started: with more than one, clients
-    /// are committing concurrently and the next sync waits a moment for more (see `syncer`).
-    committers: BTreeSet<ConnId>,
     syncer: Syncer,
     changed_dbs: BTreeSet<String>,
     server_id: Uuid,
@@ -251,7 +248,6 @@ impl Core {
             write_seq: 0,
             durable_seq: 0,
             frozen: false,
-            committers: BTreeSet::new(),
             dirty: BTreeSet::new(),
             syncer: Syncer::new(),
             changed_dbs: BTreeSet::new(),
@@ -522,7 +518,6 @@ impl Core {
                     }
                 }
                 if r.success && !r.changes.is_empty() {
-                    self.committers.insert(p.conn);
                     if let Err(e) = self.commit(&p.db, r.changes, r.comment.as_deref()) {
                         log_warn(&e);
                         result = json!([{"error": "I/O error", "details": e}]);
@@ -961,9 +956,7 @@ impl Core {
                         }
                     }
                 }
-                let gather = self.committers.len() > 1;
-                self.committers.clear();
-                self.syncer.start(files, gather);
+                self.syncer.start(files);
             }
         }
         let mut ready = Vec::new();
