@@ -90,6 +90,8 @@ pub enum Prereq {
     Arp,
     /// `dl_type` MPLS unicast (0x8847) or multicast (0x8848).
     Mpls,
+    /// `dl_type` 802.1ah backbone (0x88e7), for `pbb_isid`.
+    Pbb,
     /// IPv4/IPv6 with `nw_proto=6`.
     Tcp,
     /// IPv4/IPv6 with `nw_proto=17`.
@@ -140,6 +142,7 @@ impl Prereq {
             Prereq::Ip => "ip or ipv6",
             Prereq::Arp => "arp or rarp",
             Prereq::Mpls => "mpls or mplsm",
+            Prereq::Pbb => "dl_type=0x88e7",
             Prereq::Tcp => "tcp or tcp6",
             Prereq::Udp => "udp or udp6",
             Prereq::Sctp => "sctp or sctp6",
@@ -194,6 +197,7 @@ impl Prereq {
             Prereq::Ip => is_v4 || is_v6,
             Prereq::Arp => matches!(dl_type, Some(0x0806) | Some(0x8035)),
             Prereq::Mpls => matches!(dl_type, Some(0x8847) | Some(0x8848)),
+            Prereq::Pbb => dl_type == Some(0x88e7),
             Prereq::Tcp => ip_proto(6),
             Prereq::Udp => ip_proto(17),
             Prereq::Sctp => ip_proto(132),
@@ -340,6 +344,7 @@ fields! {
     ArpOp, ArpSpa, ArpTpa, ArpSha, ArpTha,
     TpSrc, TpDst, TcpSrc, TcpDst, TcpFlags, UdpSrc, UdpDst, SctpSrc, SctpDst,
     IcmpType, IcmpCode, Icmpv6Type, Icmpv6Code, NdTarget, NdSll, NdTll,
+    PbbIsid,
 }
 
 const fn loc(word: u8, shift: u8, bits: u8) -> Loc {
@@ -520,7 +525,7 @@ const fn xxreg(i: u8) -> FieldInfo {
 // 31 ipv6_label,nw_proto,tos,nw_ttl,nw_frag | 32 tp_src,tp_dst,tcp_flags,arp_op |
 // 33 arp_sha | 34 arp_tha | 35 nd_sll | 36 nd_tll | 37 arp_spa,arp_tpa |
 // 38 mpls_label,mpls_tc,mpls_bos,mpls_ttl | 39 ct_nw_src,ct_nw_dst | 40-41 ct_ipv6_src |
-// 42-43 ct_ipv6_dst | 44 ct_tp_src,ct_tp_dst,ct_nw_proto |
+// 42-43 ct_ipv6_dst | 44 ct_tp_src,ct_tp_dst,ct_nw_proto,pbb_isid |
 // 45-46 storage outside the registry (`flow::ExtraField`: MPLS LSEs 1-2, IGMP group / ND
 // reserved, inner VLAN TCI, TPID kinds).
 #[rustfmt::skip]
@@ -566,7 +571,7 @@ static FIELDS: [FieldInfo; FieldId::ALL.len()] = [
     of1x(trunc(view(fi(F::VlanPcp, "vlan_pcp", &[], 8, 0x7, NO, P::Vlan, true, V::Decimal, None, ox(7), loc(23, 13, 3)))), Of1xSupport::Exact, Of1xSupport::Exact),
     of1x(trunc(fi(F::MplsLabel, "mpls_label", &[], 32, 0xfffff, NO, P::Mpls, true, V::Decimal, None, ox(34), loc(38, 32, 32))), Of1xSupport::No, Of1xSupport::Exact),
     of1x(trunc(fi(F::MplsTc, "mpls_tc", &[], 8, 0x7, NO, P::Mpls, true, V::Decimal, None, ox(35), loc(38, 24, 8))), Of1xSupport::No, Of1xSupport::Exact),
-    trunc(fi(F::MplsBos, "mpls_bos", &[], 8, 0x1, NO, P::Mpls, false, V::Decimal, None, ox(36), loc(38, 16, 8))),
+    trunc(fi(F::MplsBos, "mpls_bos", &[], 8, 0x1, NO, P::Mpls, true, V::Decimal, None, ox(36), loc(38, 16, 8))),
     fi(F::MplsTtl, "mpls_ttl", &[], 8, mask_of(8), NO, P::Mpls, true, V::Decimal, nx(30), None, loc(38, 8, 8)),
     of1x(fi(F::IpSrc, "ip_src", &["nw_src"], 32, mask_of(32), ARB, P::Ipv4, true, V::Ipv4, nof(7), ox(11), loc(24, 32, 32)), Of1xSupport::Cidr, Of1xSupport::Masked),
     of1x(fi(F::IpDst, "ip_dst", &["nw_dst"], 32, mask_of(32), ARB, P::Ipv4, true, V::Ipv4, nof(8), ox(12), loc(24, 0, 32)), Of1xSupport::Cidr, Of1xSupport::Masked),
@@ -600,6 +605,8 @@ static FIELDS: [FieldInfo; FieldId::ALL.len()] = [
     fi(F::NdTarget, "nd_target", &[], 128, u128::MAX, ARB, P::Nd, true, V::Ipv6, nx(23), ox(31), loc(29, 0, 128)),
     fi(F::NdSll, "nd_sll", &[], 48, mask_of(48), ARB, P::NdSolicit, true, V::Ethernet, nx(24), ox(32), loc(35, 16, 48)),
     fi(F::NdTll, "nd_tll", &[], 48, mask_of(48), ARB, P::NdAdvert, true, V::Ethernet, nx(25), ox(33), loc(36, 16, 48)),
+    // 802.1ah I-SID (OXM PBB_ISID): an extension, Open vSwitch has no PBB support.
+    fi(F::PbbIsid, "pbb_isid", &[], 24, mask_of(24), ARB, P::Pbb, true, V::Decimal, None, ox(37), loc(44, 0, 24)),
 ];
 
 impl FieldId {

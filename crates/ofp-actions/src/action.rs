@@ -527,6 +527,18 @@ pub enum Action {
     PushMpls(u16),
     /// `pop_mpls:ethertype`.
     PopMpls(u16),
+    /// `copy_ttl_out` (OpenFlow 1.1+ `OFPAT_COPY_TTL_OUT`): copies the TTL of the header
+    /// just inside the outermost MPLS label (IPv4/IPv6 or the next label) out to it.
+    /// Open vSwitch rejects it; ferroswitch implements it.
+    CopyTtlOut,
+    /// `copy_ttl_in` (`OFPAT_COPY_TTL_IN`): copies the outermost MPLS TTL inwards.
+    CopyTtlIn,
+    /// `push_pbb:ethertype` (`OFPAT_PUSH_PBB`, 0x88e7 only): adds an 802.1ah
+    /// backbone header (B-MAC addresses copied from the customer frame, I-TAG with
+    /// I-SID 0). An extension: Open vSwitch lacks PBB.
+    PushPbb(u16),
+    /// `pop_pbb` (`OFPAT_POP_PBB`): removes the outer 802.1ah header.
+    PopPbb,
     /// `set_field` / `load`.
     SetField(SetField),
     /// `move:src->dst`.

@@ -37,6 +37,9 @@ pub struct CheckContext<'a> {
 
 type R = Result<(), ActionError>;
 
+/// The 802.1ah (PBB) backbone EtherType.
+pub const PBB_ETH_TYPE: u16 = 0x88e7;
+
 const MATCH_INCONSISTENT: ActionError = ActionError::Inconsistent("OFPBAC_MATCH_INCONSISTENT");
 
 /// Checks `acts` for a flow with the given context.
@@ -172,6 +175,22 @@ fn check_one(a: &Action, cx: &CheckContext<'_>, m: &mut Match, in_ct: bool, leni
             }
             m.set_raw(FieldId::EthType, u128::from(*t), 0xffff);
             m.set_raw(FieldId::NwProto, 0, 0);
+        }
+        Action::CopyTtlOut | Action::CopyTtlIn => {
+            if !mpls {
+                inconsistent(cx, lenient)?;
+            }
+        }
+        Action::PushPbb(_) => {
+            if cx.version == Version::Of10 {
+                return Err(ActionError::NoUsableProtocol);
+            }
+            m.set_raw(FieldId::EthType, u128::from(PBB_ETH_TYPE), 0xffff);
+            m.set_raw(FieldId::NwProto, 0, 0);
+        }
+        Action::PopPbb => {
+            // The customer frame's type is unknown until the datapath looks again.
+            m.set_raw(FieldId::EthType, 0, 0);
         }
         Action::PopMpls(t) => {
             if !mpls {

@@ -61,6 +61,10 @@ pub fn action_name(a: &Action) -> &'static str {
         Action::DecMplsTtl => "dec_mpls_ttl",
         Action::PushMpls(_) => "push_mpls",
         Action::PopMpls(_) => "pop_mpls",
+        Action::CopyTtlOut => "copy_ttl_out",
+        Action::CopyTtlIn => "copy_ttl_in",
+        Action::PushPbb(_) => "push_pbb",
+        Action::PopPbb => "pop_pbb",
         Action::SetField(_) => "set_field",
         Action::Move { .. } => "move",
         Action::Resubmit { .. } => "resubmit",
@@ -319,6 +323,12 @@ fn format_action(out: &mut String, a: &Action, ports: Option<&PortMap>) {
         Action::PopMpls(t) => {
             let _ = write!(out, "pop_mpls:0x{t:04x}");
         }
+        Action::CopyTtlOut => out.push_str("copy_ttl_out"),
+        Action::CopyTtlIn => out.push_str("copy_ttl_in"),
+        Action::PushPbb(t) => {
+            let _ = write!(out, "push_pbb:0x{t:04x}");
+        }
+        Action::PopPbb => out.push_str("pop_pbb"),
         Action::SetField(sf) => match sf.style {
             SetFieldStyle::Load => {
                 for (i, (ofs, n)) in load_segments(sf.mask).into_iter().enumerate() {

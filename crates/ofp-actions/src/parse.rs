@@ -373,6 +373,17 @@ fn parse_one(key: &str, value: &str, ports: Option<&PortMap>, out: &mut Vec<Acti
                 .ok_or_else(|| ActionError::syntax(format!("invalid MPLS TTL \"{value}\"")))?,
         ),
         "dec_mpls_ttl" => Action::DecMplsTtl,
+        "copy_ttl_out" => Action::CopyTtlOut,
+        "copy_ttl_in" => Action::CopyTtlIn,
+        "pop_pbb" => Action::PopPbb,
+        "push_pbb" => {
+            let t: u16 = num(value)
+                .ok_or_else(|| ActionError::syntax(format!("invalid ethertype \"{value}\"")))?;
+            if t != 0x88e7 {
+                return err(format!("{value}: not a valid PBB ethertype"));
+            }
+            Action::PushPbb(t)
+        }
         "set_field" => match parse_set_field(value, ports)? {
             Some(a) => a,
             None => return Ok(()),

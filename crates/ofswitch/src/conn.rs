@@ -169,6 +169,12 @@ pub struct ConnState {
     /// Controller id (`NXT_SET_CONTROLLER_ID`).
     pub controller_id: u16,
     pub(crate) bundles: BTreeMap<u32, Bundle>,
+    /// Flow monitors by id.
+    pub(crate) monitors: BTreeMap<u32, crate::monitor::Monitor>,
+    /// The reply identity updates for the monitors go out as.
+    pub(crate) monitor_reply_raw: Option<openflow::RawId>,
+    /// A multipart request whose later parts are awaited: xid, first part, arrival time.
+    pub(crate) pending_multipart: Option<(u32, Vec<u8>, u64)>,
 }
 
 impl ConnState {
@@ -189,6 +195,9 @@ impl ConnState {
             packet_in_format: 0,
             controller_id: 0,
             bundles: BTreeMap::new(),
+            monitors: BTreeMap::new(),
+            monitor_reply_raw: None,
+            pending_multipart: None,
         }
     }
 

@@ -138,7 +138,11 @@ impl Switch {
                 Ok(())
             }
             M::FlowAge => Ok(()),
-            M::CtFlushZone(zone) => env.ct_flush(*zone),
+            M::FlowMonitorCancel(id) => self.flow_monitor_cancel(conn, *id),
+            M::CtFlushZone(zone) => {
+                self.reject_secondary(conn)?;
+                env.ct_flush(*zone)
+            }
             M::TlvTableRequest => {
                 let body = crate::tlv::reply_body(&self.tlv_map);
                 let raw = RawId::all().find(|r| r.entry().ty == MsgType::TlvTableReply);
@@ -151,10 +155,12 @@ impl Switch {
                     crate::tlv::table_mod(&mut self.tlv_map, body)
                 }
                 Some(MsgType::CtFlush) => {
+                    self.reject_secondary(conn)?;
                     // zone_id:16, pad:48, then tuple properties (not applied).
                     let zone = body
                         .get(..2)
-                        .map_or(0, |z| u16::from_be_bytes([z[0], z[1]]));
+                        .and_then(|z| <[u8; 2]>::try_from(z).ok())
+                        .map_or(0, u16::from_be_bytes);
                     env.ct_flush(zone)
                 }
                 Some(MsgType::IpfixBridgeStatsRequest | MsgType::IpfixFlowStatsRequest) => {
@@ -197,9 +203,43 @@ impl Switch {
             // Shorter than a vendor header plus subtype: OVS cannot even look at it.
             M::Experimenter { .. } if bytes.len() < 16 => Err(OfpErr::OFPBRC_BAD_LEN),
             M::Experimenter { .. } => Err(OfpErr::OFPBRC_BAD_VENDOR),
-            // A multipart request announcing more parts: OVS waits for the rest
-            // (reassembly is not implemented here; the part is dropped).
-            _ if m.stats_flags & 1 != 0 && m.version >= Version::Of13 && is_request(m) => Ok(()),
+            // A multipart request announcing more parts (OpenFlow 1.3+): OVS waits for the
+            // rest; none of the requests served here may have several parts, so the last
+            // part gets OFPBRC_BAD_STAT (or, if it never comes, a timeout error from
+            // `run_timers`).
+            _ if m.stats_flags & 1 != 0 && m.version >= Version::Of13 && is_request(m) => {
+                let now = env.now_ms();
+                let c = self.conns.get_mut(&conn).ok_or(OfpErr::OFPBRC_EPERM)?;
+                if c.pending_multipart.as_ref().map(|p| p.0) != Some(m.xid) {
+                    c.pending_multipart = Some((m.xid, bytes.to_vec(), now));
+                }
+                Ok(())
+            }
+            _ if is_request(m)
+                && self
+                    .conns
+                    .get(&conn)
+                    .and_then(|c| c.pending_multipart.as_ref())
+                    .is_some_and(|p| p.0 == m.xid) =>
+            {
+                // The last part: requests whose parts all have empty bodies are answered,
+                // others refused.
+                let first = self
+                    .conns
+                    .get_mut(&conn)
+                    .and_then(|c| c.pending_multipart.take())
+                    .map(|p| p.1)
+                    .unwrap_or_default();
+                let hdr = m.raw.map_or(16, |r| r.header_len(m.version));
+                if first.len() == hdr && bytes.len() == hdr {
+                    let m = OfpMsg {
+                        stats_flags: 0,
+                        ..m.clone()
+                    };
+                    return self.dispatch(conn, &m, bytes, env, out);
+                }
+                Err(OfpErr::OFPBRC_BAD_STAT)
+            }
             _ => {
                 if let Some(r) = self.stats_request(conn, m, bytes, env)? {
                     out.extend(r);

@@ -319,24 +319,31 @@ impl Switch {
     /// daemon and sends `FLOW_REMOVED`. On error nothing of the failing step changed.
     pub(crate) fn apply_mods(
         &mut self,
-        _conn: ConnId,
+        conn: ConnId,
         items: Vec<ModItem>,
         env: &mut dyn SwitchEnv,
         out: &mut Vec<Outgoing>,
     ) -> Result<(), OfpErr> {
-        self.apply_items(items.into_iter().map(|i| (None, i)).collect(), env, out)
-            .map_err(|(_, e)| e)
+        self.apply_items(
+            conn,
+            items.into_iter().map(|i| (None, i)).collect(),
+            env,
+            out,
+        )
+        .map_err(|(_, e)| e)
     }
 
     /// Applies `(bytes, item)` pairs; on failure returns the failing item's bytes (if any)
     /// and the error.
     fn apply_items(
         &mut self,
+        conn: ConnId,
         items: Vec<(Option<Vec<u8>>, ModItem)>,
         env: &mut dyn SwitchEnv,
         out: &mut Vec<Outgoing>,
     ) -> Result<(), (Option<Vec<u8>>, OfpErr)> {
         let now = env.now_ms();
+        let before = self.monitor_before();
         let mut removed = Vec::new();
         let mut changed = false;
         let mut buffered = false;
@@ -403,6 +410,7 @@ impl Switch {
         }
         if changed {
             env.tables_changed(&self.snap);
+            self.monitor_changes(before, Some(conn), now, out);
         }
         for fr in &removed {
             self.flow_removed(fr, out);
@@ -469,7 +477,7 @@ impl Switch {
                     .into_iter()
                     .map(|bm| (Some(bm.bytes), bm.item))
                     .collect();
-                if let Err((bytes, e)) = self.apply_items(items, env, out) {
+                if let Err((bytes, e)) = self.apply_items(conn, items, env, out) {
                     if let Some(bytes) = bytes {
                         if let Some(eb) = error_bytes(e, &bytes) {
                             out.push(Outgoing::Send(conn, eb));

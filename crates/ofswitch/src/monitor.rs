@@ -13,12 +13,12 @@
 
 use std::collections::HashMap;
 
+use ofproto::OfActions;
+use ofproto_tables::{FlowFilter, Rule, RuleActions, RuleId, TABLE_ALL};
 use openflow::msgs::flow::RawActions;
 use openflow::msgs::monitor::{fmf, FlowMonitorRequest, FlowUpdate, FlowUpdateFull, UpdateEvent};
 use openflow::msgs::ofpp;
 use openflow::{Message, OfpErr, OfpMsg, RawId, Version};
-use ofproto::OfActions;
-use ofproto_tables::{FlowFilter, Rule, RuleActions, RuleId, TABLE_ALL};
 
 use crate::handle::actions_version;
 use crate::{ConnId, Outgoing, Switch};
@@ -37,7 +37,12 @@ pub(crate) type Before = Option<HashMap<RuleId, Rule<OfActions>>>;
 
 impl Monitor {
     fn selects(&self, r: &Rule<OfActions>) -> bool {
-        if self.table_id != TABLE_ALL && r.table_id != self.table_id {
+        if self.table_id == TABLE_ALL {
+            // "All tables" leaves out the hidden internal table.
+            if r.table_id == ofproto_tables::TABLE_INTERNAL {
+                return false;
+            }
+        } else if r.table_id != self.table_id {
             return false;
         }
         if let Some(p) = self.out_port {
@@ -67,6 +72,18 @@ fn filter_covers(outer: &flow::Match, inner: &flow::Match) -> bool {
 impl Switch {
     fn has_monitors(&self) -> bool {
         self.conns.values().any(|c| !c.monitors.is_empty())
+    }
+
+    /// Whether some connection monitors flows and some rule's timeout has passed (only
+    /// then is it worth copying the rules before expiring them).
+    pub(crate) fn any_expired(&self, now: u64) -> bool {
+        self.has_monitors()
+            && (0..=u8::MAX).any(|t| {
+                self.snap
+                    .tables
+                    .rules_in_table(t)
+                    .any(|r| r.expired(now).is_some())
+            })
     }
 
     /// A copy of every rule, if some connection monitors flows.
@@ -157,7 +174,13 @@ impl Switch {
                     m.flags & bit != 0 && (!own || m.flags & fmf::OWN != 0) && m.selects(r)
                 });
                 if let Some(m) = wanted {
-                    updates.push(full_update(v, *event, *reason, r, m.flags & fmf::ACTIONS != 0));
+                    updates.push(full_update(
+                        v,
+                        *event,
+                        *reason,
+                        r,
+                        m.flags & fmf::ACTIONS != 0,
+                    ));
                 }
             }
             if updates.is_empty() {
@@ -262,7 +285,7 @@ fn full_update(
     with_actions: bool,
 ) -> FlowUpdate {
     let av = actions_version(v);
-    let bytes = if with_actions && event != UpdateEvent::Deleted {
+    let bytes = if with_actions {
         ofp_actions::encode_instructions(&r.actions.0, av).unwrap_or_default()
     } else {
         Vec::new()

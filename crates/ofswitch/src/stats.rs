@@ -32,7 +32,7 @@ fn split_ms(ms: u64) -> (u32, u32) {
 
 /// The reply identity for a request: the Nicira reply for a Nicira request, otherwise the
 /// version's default.
-fn reply_raw(m: &OfpMsg) -> Option<RawId> {
+pub(crate) fn reply_raw(m: &OfpMsg) -> Option<RawId> {
     let req = m.raw?;
     match req.entry().code {
         RawCode::VendorStats {
@@ -599,6 +599,10 @@ impl Switch {
                 multipart(conn, m, items, &M::MeterConfigReply)
             }
             M::MeterFeaturesRequest => one(conn, m, M::MeterFeaturesReply(self.meter_features())),
+            M::FlowMonitorRequest(reqs) => {
+                let updates = self.flow_monitor_request(conn, m, reqs, reply_raw(m))?;
+                multipart(conn, m, updates, &M::FlowMonitorReply)
+            }
             M::TableFeaturesRequest(req) => {
                 if !req.is_empty() {
                     return Err(OfpErr::OFPTFFC_EPERM);

@@ -1231,3 +1231,126 @@ fn tlv_map_through_messages() {
     };
     assert_eq!(b.len(), 24);
 }
+
+#[test]
+fn flow_monitor_initial_updates_and_cancel() {
+    use openflow::msgs::monitor::{fmf as mf, FlowMonitorRequest, FlowUpdate, UpdateEvent};
+    let mut sw = switch();
+    let watcher = connect(&mut sw, ConnKind::Service, Version::Of14);
+    let other = connect(&mut sw, ConnKind::Service, Version::Of14);
+    let fm = flow_mod(Version::Of14, fmc::ADD, "ip", "output:1");
+    assert!(ask(&mut sw, other, enc(Version::Of14, 2, Message::FlowMod(fm))).is_empty());
+    let req = FlowMonitorRequest {
+        id: 1,
+        flags: mf::INITIAL | mf::ADD | mf::DELETE | mf::MODIFY | mf::ACTIONS,
+        out_port: ofpp::ANY,
+        out_group: 0xffff_ffff,
+        table_id: 0xff,
+        command: 0,
+        match_: flow::Match::catchall(),
+    };
+    let r = ask(
+        &mut sw,
+        watcher,
+        enc(
+            Version::Of14,
+            3,
+            Message::FlowMonitorRequest(vec![req.clone()]),
+        ),
+    );
+    let Message::FlowMonitorReply(u) = &r[0] else {
+        panic!("{r:?}")
+    };
+    assert!(matches!(&u[..], [FlowUpdate::Full(f)] if f.event == UpdateEvent::Initial));
+    // A second monitor with the same id.
+    let r = ask(
+        &mut sw,
+        watcher,
+        enc(Version::Of14, 4, Message::FlowMonitorRequest(vec![req])),
+    );
+    assert_eq!(error_of_body(&r[0]), Some(OfpErr::OFPMOFC_MONITOR_EXISTS));
+    // Another connection's modify shows up as one update.
+    let fm = flow_mod(Version::Of14, fmc::MODIFY, "ip", "output:2");
+    let out = sw.receive(
+        other,
+        &enc(Version::Of14, 5, Message::FlowMod(fm)),
+        &mut env(),
+    );
+    let to_w = sent(&out, watcher);
+    let Message::FlowMonitorReply(u) = &to_w[0].body else {
+        panic!("{to_w:?}")
+    };
+    assert!(matches!(&u[..], [FlowUpdate::Full(f)] if f.event == UpdateEvent::Modified));
+    // OpenFlow 1.4 removes a monitor with the delete command.
+    let del = FlowMonitorRequest {
+        id: 1,
+        flags: mf::ADD,
+        out_port: ofpp::ANY,
+        out_group: 0xffff_ffff,
+        table_id: 0xff,
+        command: 2,
+        match_: flow::Match::catchall(),
+    };
+    let m = enc(Version::Of14, 6, Message::FlowMonitorRequest(vec![del]));
+    let r = ask(&mut sw, watcher, m.clone());
+    assert!(matches!(&r[0], Message::FlowMonitorReply(u) if u.is_empty()));
+    let r = ask(&mut sw, watcher, m);
+    assert_eq!(error_of_body(&r[0]), Some(OfpErr::OFPMOFC_UNKNOWN_MONITOR));
+    // Nicira cancel of an unknown monitor.
+    let c10 = connect(&mut sw, ConnKind::Service, Version::Of10);
+    let cancel = enc_raw(
+        Version::Of10,
+        7,
+        "NXT_FLOW_MONITOR_CANCEL",
+        Message::FlowMonitorCancel(9),
+    );
+    let out = sw.receive(c10, &cancel, &mut env());
+    assert_eq!(only_error(&out, c10), OfpErr::OFPMOFC_UNKNOWN_MONITOR);
+}
+
+#[test]
+fn multipart_requests_in_parts() {
+    let mut sw = switch();
+    let c = connect(&mut sw, ConnKind::Service, Version::Of13);
+    let part = |xid, more| {
+        OfpMsg {
+            version: Version::Of13,
+            xid,
+            raw: None,
+            stats_flags: if more { 1 } else { 0 },
+            body: Message::PortStatsRequest { port: ofpp::ANY },
+        }
+        .encode()
+        .expect("encode")
+    };
+    // First part: nothing yet; the last part is refused.
+    assert!(sw.receive(c, &part(5, true), &mut env()).is_empty());
+    let out = sw.receive(c, &part(5, false), &mut env());
+    assert_eq!(only_error(&out, c), OfpErr::OFPBRC_BAD_STAT);
+    // Parts with empty bodies make a request that is answered.
+    let desc = |more| {
+        OfpMsg {
+            version: Version::Of13,
+            xid: 6,
+            raw: None,
+            stats_flags: if more { 1 } else { 0 },
+            body: Message::DescRequest,
+        }
+        .encode()
+        .expect("encode")
+    };
+    assert!(sw.receive(c, &desc(true), &mut env()).is_empty());
+    let out = sw.receive(c, &desc(false), &mut env());
+    assert!(matches!(&sent(&out, c)[0].body, Message::DescReply(_)));
+    // A first part alone times out.
+    let mut e = env();
+    assert!(sw.receive(c, &part(7, true), &mut e).is_empty());
+    e.now += 500;
+    assert!(sent(&sw.run_timers(&mut e), c).is_empty());
+    e.now += 600;
+    let out = sw.run_timers(&mut e);
+    let msgs = sent(&out, c);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].xid, 7);
+    assert!(matches!(&msgs[0].body, Message::Error(_)));
+}

@@ -60,6 +60,15 @@ fn corpus() -> Vec<Vec<u8>> {
                 },
                 data: vec![0xff; 64],
             }),
+            Message::FlowMonitorRequest(vec![openflow::msgs::monitor::FlowMonitorRequest {
+                id: 1,
+                flags: 0x1f,
+                out_port: 0xffff_ffff,
+                out_group: 0xffff_ffff,
+                table_id: 0xff,
+                command: 0,
+                match_: m,
+            }]),
             Message::BundleControl(BundleCtrl {
                 bundle_id: 1,
                 ctrl_type: 0,

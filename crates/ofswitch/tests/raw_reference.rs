@@ -94,6 +94,11 @@ impl Conn {
             if kind == "OFPT_BARRIER_REPLY" && m.get(4..8) == Some(&BARRIER_XID.to_be_bytes()[..]) {
                 return out;
             }
+            // Timeouts of multipart requests left incomplete arrive whenever the timer
+            // fires, during some later exchange.
+            if kind.contains("MULTIPART_REQUEST_TIMEOUT") || kind.contains("exp_type: 2640") {
+                continue;
+            }
             // How many parts a long reply takes depends on its size: count it once.
             if out.last() != Some(&kind) {
                 out.push(kind);
@@ -471,6 +476,9 @@ fn raw_replies_match_reference() {
             let o = oc.exchange(&m);
             let hex: String = m.iter().map(|b| format!("{b:02x}")).collect();
             let pinned = DEVIATIONS.iter().any(|(p, _)| hex.starts_with(p));
+            if std::env::var("DEBUG_RAW").is_ok() {
+                eprintln!("SEQ {v} {hex} {r:?} {o:?}");
+            }
             if r != o && !pinned {
                 diffs.push(format!(
                     "{v} {}\n  reference: {r:?}\n  ofswitch:  {o:?}",

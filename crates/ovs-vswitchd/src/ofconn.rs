@@ -298,7 +298,8 @@ pub fn refresh_port_states(dp: &Datapath, sw: &mut Switch) -> Vec<Outgoing> {
         let Some(dev) = dp.netdev(p.odp_port) else {
             continue;
         };
-        let up = dev.is_up().unwrap_or(true) && dev.carrier().unwrap_or(true);
+        // A device that vanished (its namespace deleted, unplugged) answers with errors.
+        let up = dev.is_up().unwrap_or(false) && dev.carrier().unwrap_or(false);
         let state = if up { LIVE } else { LINK_DOWN };
         if p.state != state {
             p.state = state;
@@ -425,17 +426,60 @@ pub fn run_timers(shared: &Shared) {
         .values()
         .map(|b| b.switch.clone())
         .collect();
+    let mut link_changes: Vec<(Arc<Mutex<Switch>>, Vec<(u16, bool)>)> = Vec::new();
     for sw in switches {
         let mut g = lock(&sw);
         let now = clock.now_ms();
         revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
+        let before: Vec<(u16, u32)> = g.ports().iter().map(|p| (p.ofp_port, p.state)).collect();
+        let mut out = refresh_port_states(&dp, &mut g);
+        if !out.is_empty()
+            || g.ports()
+                .iter()
+                .map(|p| (p.ofp_port, p.state))
+                .ne(before.iter().copied())
+        {
+            let states = g
+                .ports()
+                .iter()
+                .map(|p| (p.ofp_port, p.state & 1 == 0))
+                .collect();
+            link_changes.push((sw.clone(), states));
+        }
         let mut env = Env::new(&dp, &clock, &router, &sw, &g);
-        let out = g.run_timers(&mut env);
+        out.extend(g.run_timers(&mut env));
         let mac_changed = g.snap.normal.macs.run(now);
         if env.dirty || mac_changed {
             revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
         }
         drop(g);
         dispatch(shared, &sw, out);
+    }
+    if !link_changes.is_empty() {
+        // Report the new link states in the database.
+        let mut vs = lock(&shared.vs);
+        let mut updates = Vec::new();
+        for br in vs.bridges.values() {
+            let Some((_, states)) = link_changes
+                .iter()
+                .find(|(s, _)| Arc::ptr_eq(s, &br.switch))
+            else {
+                continue;
+            };
+            for i in br.ifaces.values() {
+                if let (Some(u), Some((_, up))) =
+                    (i.uuid, states.iter().find(|(p, _)| *p == i.ofp_port))
+                {
+                    updates.push((u, *up));
+                }
+            }
+        }
+        for (u, up) in updates {
+            if let Some(st) = vs.status.get_mut(&u) {
+                st.up = Some(up);
+            }
+        }
+        drop(vs);
+        shared.kick.notify_one();
     }
 }

@@ -261,8 +261,7 @@ pub fn revalidate_bridge(
                 let n = dp_packets - p0;
                 match e {
                     SideEffect::RuleHit { rule_id, table_id } => {
-                        snap.tables
-                            .credit_stats(*rule_id, n, dp_bytes - b0, now_ms);
+                        snap.tables.credit_stats(*rule_id, n, dp_bytes - b0, now_ms);
                         snap.tables.credit_table_stats(*table_id, n, n);
                     }
                     SideEffect::TableMiss { table_id } => {

@@ -490,7 +490,7 @@ impl Vswitch {
             macs.insert(iname.clone(), mac);
             let up = dev
                 .as_ref()
-                .map(|d| d.carrier().unwrap_or(true))
+                .map(|d| d.is_up().unwrap_or(false) && d.carrier().unwrap_or(false))
                 .unwrap_or(false);
             infos.push(PortInfo {
                 ofp_port: i.ofp_port,

@@ -59,13 +59,19 @@ impl Host {
     }
 
     fn vsctl(&self, args: &[&str]) -> String {
+        self.vsctl_within(args, T)
+    }
+
+    /// ovs-vsctl with a longer deadline (big transactions in a debug build).
+    fn vsctl_within(&self, args: &[&str], deadline: Duration) -> String {
         let db = format!("--db=unix:{}", self.db_sock.display());
-        let mut a = vec![db.as_str(), "--timeout=20"];
+        let timeout = format!("--timeout={}", deadline.as_secs());
+        let mut a = vec![db.as_str(), timeout.as_str()];
         a.extend_from_slice(args);
         let o = self
             .sb
-            .run(self.sb.command(bin_path("ovs-vsctl")).args(&a), T)
-            .expect("ovs-vsctl");
+            .run(self.sb.command(bin_path("ovs-vsctl")).args(&a), deadline)
+            .unwrap_or_else(|e| panic!("ovs-vsctl {}: {}", args.first().unwrap_or(&""), e.kind()));
         assert!(
             o.status.success(),
             "ovs-vsctl {args:?}: {}",
@@ -305,4 +311,140 @@ fn physical_machine_and_bridge_address() {
     );
     let fdb = h.appctl(&["fdb/show", "ovsbr0"]);
     assert!(fdb.lines().count() >= 3, "MACs learned:\n{fdb}");
+}
+
+#[test]
+fn faults_do_not_stop_forwarding_for_others() {
+    if !available("faults_do_not_stop_forwarding_for_others") {
+        return;
+    }
+    let h = Host::start("hf");
+    let vm1 = h.add_vm("tap1", "10.14.0.1/24", &[]);
+    let _vm2 = h.add_vm("tap2", "10.14.0.2/24", &[]);
+    let vm3 = h.add_vm("tap3", "10.14.0.3/24", &[]);
+    assert!(reaches(&vm1, "10.14.0.3"));
+    // A tap the switch creates that nobody reads: floods to it must not block anything.
+    h.vsctl(&[
+        "add-port",
+        "ovsbr0",
+        "deaftap",
+        "--",
+        "set",
+        "interface",
+        "deaftap",
+        "type=tap",
+    ]);
+    h.ns.ip(&["link", "set", "deaftap", "up"]).unwrap();
+    let flood = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            vm3.name(),
+            "ping",
+            "-f",
+            "-c",
+            "2000",
+            "-b",
+            "10.14.0.255",
+        ])
+        .output();
+    assert!(flood.is_ok());
+    assert!(
+        reaches(&vm1, "10.14.0.3"),
+        "forwarding stopped after a tap filled up"
+    );
+    // The peer namespace of tap2 vanishes: its veth goes with it.
+    drop(_vm2);
+    let st = wait_until("the vanished port to be reported", T, || {
+        let s = h.vsctl(&[
+            "--if-exists",
+            "get",
+            "interface",
+            "tap2",
+            "link_state",
+            "error",
+            "ofport",
+        ]);
+        s.contains("down") || s.contains("could not") || s.contains("-1")
+    });
+    assert!(st.is_ok(), "a port whose device vanished is not reported");
+    assert!(
+        reaches(&vm1, "10.14.0.3"),
+        "forwarding stopped after a port vanished"
+    );
+    // Deleting a port leaves the others working.
+    h.vsctl(&["del-port", "ovsbr0", "tap2"]);
+    h.vsctl(&["del-port", "ovsbr0", "deaftap"]);
+    assert!(
+        reaches(&vm1, "10.14.0.3"),
+        "forwarding stopped after del-port"
+    );
+    assert!(reaches(&vm3, "10.14.0.1"));
+}
+
+#[test]
+fn a_thousand_ports_on_one_bridge() {
+    if !available("a_thousand_ports_on_one_bridge") {
+        return;
+    }
+    let h = Host::start("hk");
+    // No IPv6 on the 1,000 new devices: their start-up chatter (router solicitations,
+    // MLD reports) would be flooded to 1,000 ports each.
+    for k in ["default", "all"] {
+        let _ = Command::new("ip")
+            .args(["netns", "exec", h.ns.name(), "sysctl", "-qw"])
+            .arg(format!("net.ipv6.conf.{k}.disable_ipv6=1"))
+            .output();
+    }
+    let vm1 = h.add_vm("tap1", "10.15.0.1/24", &[]);
+    let _vm2 = h.add_vm("tap2", "10.15.0.2/24", &[]);
+    // 1,000 internal ports in one transaction.
+    let mut args: Vec<String> = Vec::new();
+    for i in 0..1000 {
+        args.extend(
+            [
+                "--",
+                "add-port",
+                "ovsbr0",
+                &format!("k{i}"),
+                "--",
+                "set",
+                "interface",
+                &format!("k{i}"),
+                "type=internal",
+            ]
+            .map(String::from),
+        );
+    }
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let t0 = std::time::Instant::now();
+    h.vsctl_within(&a, Duration::from_secs(300));
+    eprintln!(
+        "1,000 internal ports added and applied in {:?}",
+        t0.elapsed()
+    );
+    let ofports = h.vsctl(&[
+        "--columns=ofport",
+        "--bare",
+        "find",
+        "interface",
+        "type=internal",
+    ]);
+    let numbers: Vec<i64> = ofports
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 1001, "internal interfaces with an ofport");
+    assert!(
+        numbers.iter().all(|n| *n > 0),
+        "an internal port failed: {ofports}"
+    );
+    let links = h.ns.ip(&["-o", "link", "show"]).unwrap();
+    assert_eq!(links.lines().filter(|l| l.contains(": k")).count(), 1000);
+    let ok = wait_until(
+        "forwarding with 1,000 ports",
+        Duration::from_secs(60),
+        || reaches(&vm1, "10.15.0.2"),
+    );
+    assert!(ok.is_ok(), "no forwarding with 1,000 ports");
 }

@@ -16,8 +16,9 @@
 //! With several clients the `fdatasync` runs on a thread of its own (see `syncer`): while it is
 //! in flight the core keeps handling requests, and everything they commit is made durable by the
 //! next sync, so the batches grow with the load and many clients share one `fdatasync`. Messages
-//! are released strictly in the order they were produced. With one client there is nothing to
-//! overlap and the core syncs inline, saving the hand-off.
+//! are released strictly in the order they were produced. With one client connected, or one
+//! client committing alone for several syncs in a row, there is nothing to overlap and the
+//! core syncs inline, saving the hand-off.
 //!
 //! Order on the wire follows Open vSwitch: the monitor updates a commit causes are queued
 //! before the reply to the transaction that caused them.
@@ -188,6 +189,14 @@ pub struct Core {
     frozen: bool,
     /// Databases with records written and not yet known to be durable.
     dirty: BTreeSet<String>,
+    /// Who committed since the last sync was decided on: the first connection, and whether
+    /// any other did too.
+    committer: Option<ConnId>,
+    several_committers: bool,
+    /// The one connection behind each of the last `solo_streak` syncs, when one client
+    /// commits alone (while many others may be connected, say monitoring).
+    solo: Option<ConnId>,
+    solo_streak: u32,
     syncer: Syncer,
     changed_dbs: BTreeSet<String>,
     server_id: Uuid,
@@ -248,6 +257,10 @@ impl Core {
             write_seq: 0,
             durable_seq: 0,
             frozen: false,
+            committer: None,
+            several_committers: false,
+            solo: None,
+            solo_streak: 0,
             dirty: BTreeSet::new(),
             syncer: Syncer::new(),
             changed_dbs: BTreeSet::new(),
@@ -518,6 +531,11 @@ impl Core {
                     }
                 }
                 if r.success && !r.changes.is_empty() {
+                    match self.committer {
+                        None => self.committer = Some(p.conn),
+                        Some(c) if c != p.conn => self.several_committers = true,
+                        Some(_) => {}
+                    }
                     if let Err(e) = self.commit(&p.db, r.changes, r.comment.as_deref()) {
                         log_warn(&e);
                         result = json!([{"error": "I/O error", "details": e}]);
@@ -930,8 +948,10 @@ impl Core {
             self.held.push_back((tag, conn, out));
         }
         if !self.syncer.in_flight() && self.write_seq > self.durable_seq {
-            if self.sessions.len() <= 1 {
-                // Nobody else could add to the next batch: sync here, without a hand-off.
+            let alone = self.committing_alone();
+            if self.sessions.len() <= 1 || alone {
+                // Nobody else is likely to add to the next batch: sync here, without the
+                // hand-off's latency.
                 for name in std::mem::take(&mut self.dirty) {
                     if let Some(DbEntry {
                         backing: Backing::File(stored),
@@ -972,6 +992,27 @@ impl Core {
         if !ready.is_empty() {
             self.deliver(ready);
         }
+    }
+
+    /// Whether one client has been committing alone for the last few syncs (the hand-off to
+    /// the sync thread then only adds latency); updates the streak for the sync being started.
+    fn committing_alone(&mut self) -> bool {
+        match (self.committer.take(), self.several_committers) {
+            (None, _) => {}
+            (Some(c), false) if self.solo == Some(c) => {
+                self.solo_streak = self.solo_streak.saturating_add(1)
+            }
+            (Some(c), false) => {
+                self.solo = Some(c);
+                self.solo_streak = 1;
+            }
+            (Some(_), true) => {
+                self.solo = None;
+                self.solo_streak = 0;
+            }
+        }
+        self.several_committers = false;
+        self.solo_streak >= 3
     }
 
     /// A sync that covers every write numbered up to `covered` has finished.

@@ -75,9 +75,11 @@ impl StoredDb {
         now_ms: i64,
         comment: Option<&str>,
     ) -> Result<(), String> {
-        if let Some(rec) = record::txn_record(self.db.schema(), changes, now_ms, comment) {
-            let bytes = ovsdb_log::codec::encode_record(&rec)
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        // The record's text is written straight from the change set (no JSON value built).
+        if let Some(mut text) = record::txn_record_text(self.db.schema(), changes, now_ms, comment)
+        {
+            text.push('\n');
+            let bytes = ovsdb_log::codec::frame_body(ovsdb_log::Magic::Standalone, text.as_bytes());
             self.pending.extend_from_slice(&bytes);
             self.pending_records += 1;
         }

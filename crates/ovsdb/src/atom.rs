@@ -178,6 +178,23 @@ impl Atom {
         atom.ok_or_else(|| OvsdbError::syntax(json, format!("expected {}", t.name())))
     }
 
+    /// Appends the atom's JSON text, exactly as `ovs_json::write_value(&self.to_json(), out)`
+    /// would, without building the JSON value.
+    pub fn write_json(&self, out: &mut String) {
+        match self {
+            Atom::String(s) => ovs_json::write_string(s, out),
+            Atom::Uuid(u) => {
+                out.push_str("[\"uuid\",\"");
+                let mut buf = Uuid::encode_buffer();
+                out.push_str(u.hyphenated().encode_lower(&mut buf));
+                out.push_str("\"]");
+            }
+            Atom::Boolean(true) => out.push_str("true"),
+            Atom::Boolean(false) => out.push_str("false"),
+            Atom::Integer(_) | Atom::Real(_) => ovs_json::write_value(&self.to_json(), out),
+        }
+    }
+
     /// The atom in RFC 7047 JSON notation.
     pub fn to_json(&self) -> Value {
         match self {

@@ -29,11 +29,16 @@ use std::cmp::Ordering;
 /// so one atom is stored inline: a scalar costs no heap allocation beyond its own string.
 type Atoms = smallvec::SmallVec<[Atom; 1]>;
 
+/// The values of a map, parallel to its keys. A boxed slice keeps every datum small (sets and
+/// scalars, the common case, pay only for the `None`) and costs no allocation when empty;
+/// the rare in-place edits go through [`Datum::edit_values`].
+type Values = Box<[Atom]>;
+
 /// A column value: sorted unique keys, and values when it is a map.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Datum {
     keys: Atoms,
-    values: Option<Atoms>,
+    values: Option<Values>,
 }
 
 impl Datum {
@@ -49,7 +54,7 @@ impl Datum {
     pub fn empty_map() -> Self {
         Datum {
             keys: Atoms::new(),
-            values: Some(Atoms::new()),
+            values: Some(Values::default()),
         }
     }
 
@@ -84,10 +89,10 @@ impl Datum {
     pub fn map(mut pairs: Vec<(Atom, Atom)>) -> Self {
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         pairs.dedup_by(|b, a| a.0 == b.0);
-        let (keys, values) = pairs.into_iter().unzip();
+        let (keys, values): (Atoms, Vec<Atom>) = pairs.into_iter().unzip();
         Datum {
             keys,
-            values: Some(values),
+            values: Some(values.into_boxed_slice()),
         }
     }
 
@@ -102,7 +107,7 @@ impl Datum {
                 values: t
                     .value
                     .as_ref()
-                    .map(|v| smallvec::smallvec![v.atomic.default_atom()]),
+                    .map(|v| vec![v.atomic.default_atom()].into_boxed_slice()),
             }
         }
     }
@@ -115,7 +120,7 @@ impl Datum {
         }
         let value_ok = match (&self.values, &t.value) {
             (None, None) => true,
-            (Some(v), Some(vt)) => matches!(v.as_slice(), [a] if a.is_default_of(vt.atomic)),
+            (Some(v), Some(vt)) => matches!(&v[..], [a] if a.is_default_of(vt.atomic)),
             _ => false,
         };
         value_ok && matches!(self.keys.as_slice(), [k] if k.is_default_of(t.key.atomic))
@@ -201,10 +206,10 @@ impl Datum {
             if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
                 return Err(OvsdbError::generic("map contains duplicate key"));
             }
-            let (keys, values) = pairs.into_iter().unzip();
+            let (keys, values): (Atoms, Vec<Atom>) = pairs.into_iter().unzip();
             return Ok(Datum {
                 keys,
-                values: Some(values),
+                values: Some(values.into_boxed_slice()),
             });
         }
         let is_set_notation =
@@ -251,6 +256,40 @@ impl Datum {
             None => match self.keys.as_slice() {
                 [one] => one.to_json(),
                 _ => self.to_json_set_notation(),
+            },
+        }
+    }
+
+    /// Appends the datum's JSON text, exactly as `ovs_json::write_value(&self.to_json(), out)`
+    /// would, without building the JSON value.
+    pub fn write_json(&self, out: &mut String) {
+        match &self.values {
+            Some(values) => {
+                out.push_str("[\"map\",[");
+                for (i, (k, v)) in self.keys.iter().zip(values.iter()).enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('[');
+                    k.write_json(out);
+                    out.push(',');
+                    v.write_json(out);
+                    out.push(']');
+                }
+                out.push_str("]]");
+            }
+            None => match self.keys.as_slice() {
+                [one] => one.write_json(out),
+                keys => {
+                    out.push_str("[\"set\",[");
+                    for (i, k) in keys.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        k.write_json(out);
+                    }
+                    out.push_str("]]");
+                }
             },
         }
     }
@@ -340,13 +379,22 @@ impl Datum {
         for (k, v) in other.iter() {
             if let Err(pos) = self.keys.binary_search(k) {
                 self.keys.insert(pos, k.clone());
-                if let Some(vals) = &mut self.values {
+                self.edit_values(|vals| {
                     vals.insert(
                         pos,
                         v.cloned().unwrap_or_else(|| k.atomic_type().default_atom()),
-                    );
-                }
+                    )
+                });
             }
+        }
+    }
+
+    /// Edits a map's values as a vector (no-op for sets).
+    fn edit_values(&mut self, f: impl FnOnce(&mut Vec<Atom>)) {
+        if let Some(vals) = self.values.take() {
+            let mut v = vals.into_vec();
+            f(&mut v);
+            self.values = Some(v.into_boxed_slice());
         }
     }
 
@@ -361,9 +409,9 @@ impl Datum {
                 };
                 if matches {
                     self.keys.remove(pos);
-                    if let Some(vals) = &mut self.values {
+                    self.edit_values(|vals| {
                         vals.remove(pos);
-                    }
+                    });
                 }
             }
         }
@@ -439,19 +487,19 @@ impl Datum {
                     }
                     _ => {
                         out.keys.remove(pos);
-                        if let Some(vals) = &mut out.values {
+                        out.edit_values(|vals| {
                             vals.remove(pos);
-                        }
+                        });
                     }
                 },
                 Err(pos) => {
                     out.keys.insert(pos, k.clone());
-                    if let Some(vals) = &mut out.values {
+                    out.edit_values(|vals| {
                         vals.insert(
                             pos,
                             v.cloned().unwrap_or_else(|| k.atomic_type().default_atom()),
-                        );
-                    }
+                        )
+                    });
                 }
             }
         }
@@ -462,7 +510,8 @@ impl Datum {
     /// returns false if the result has duplicates.
     pub(crate) fn set_keys_checked(&mut self, mut keys: Vec<Atom>) -> bool {
         if let Some(vals) = &mut self.values {
-            let mut pairs: Vec<(Atom, Atom)> = keys.into_iter().zip(vals.drain(..)).collect();
+            let old = std::mem::take(vals).into_vec();
+            let mut pairs: Vec<(Atom, Atom)> = keys.into_iter().zip(old).collect();
             pairs.sort_by(|a, b| a.0.cmp(&b.0));
             if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
                 return false;
@@ -486,20 +535,22 @@ impl Datum {
         let flags: Vec<bool> = self.keys.iter().map(&mut keep).collect();
         let mut it = flags.iter();
         self.keys.retain(|_| *it.next().unwrap_or(&true));
-        if let Some(vals) = &mut self.values {
+        self.edit_values(|vals| {
             let mut it = flags.iter();
             vals.retain(|_| *it.next().unwrap_or(&true));
-        }
+        });
     }
 
     /// Removes map pairs whose value fails `keep` (for weak-reference values).
     pub fn retain_values(&mut self, mut keep: impl FnMut(&Atom) -> bool) {
-        let Some(vals) = &mut self.values else {
+        let Some(vals) = &self.values else {
             return;
         };
         let flags: Vec<bool> = vals.iter().map(&mut keep).collect();
-        let mut it = flags.iter();
-        vals.retain(|_| *it.next().unwrap_or(&true));
+        self.edit_values(|vals| {
+            let mut it = flags.iter();
+            vals.retain(|_| *it.next().unwrap_or(&true));
+        });
         let mut it = flags.iter();
         self.keys.retain(|_| *it.next().unwrap_or(&true));
     }
@@ -508,7 +559,7 @@ impl Datum {
     pub fn uuids(&self) -> impl Iterator<Item = uuid::Uuid> + '_ {
         self.keys
             .iter()
-            .chain(self.values.iter().flatten())
+            .chain(self.values.iter().flat_map(|v| v.iter()))
             .filter_map(Atom::as_uuid)
     }
 }

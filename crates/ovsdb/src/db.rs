@@ -32,26 +32,24 @@ use uuid::Uuid;
 /// increment, and the first change to a shared row copies it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    values: Arc<Vec<Datum>>,
+    values: Arc<[Datum]>,
 }
 
 impl Row {
     /// A row of `table` with every column at its default value.
     pub fn new(table: &TableSchema, uuid: Uuid, version: Uuid) -> Row {
-        let mut values: Vec<Datum> = table
+        // Collected straight into the shared slice: one allocation per row.
+        let values: Arc<[Datum]> = table
             .columns
             .iter()
-            .map(|c| Datum::default_for(&c.ty))
+            .enumerate()
+            .map(|(i, c)| match i {
+                UUID_COLUMN => Datum::scalar(Atom::Uuid(uuid)),
+                VERSION_COLUMN => Datum::scalar(Atom::Uuid(version)),
+                _ => Datum::default_for(&c.ty),
+            })
             .collect();
-        if let Some(v) = values.get_mut(UUID_COLUMN) {
-            *v = Datum::scalar(Atom::Uuid(uuid));
-        }
-        if let Some(v) = values.get_mut(VERSION_COLUMN) {
-            *v = Datum::scalar(Atom::Uuid(version));
-        }
-        Row {
-            values: Arc::new(values),
-        }
+        Row { values }
     }
 
     /// The row's UUID.
@@ -97,7 +95,11 @@ impl Row {
         if idx >= self.values.len() {
             return None;
         }
-        Arc::make_mut(&mut self.values).get_mut(idx)
+        if Arc::get_mut(&mut self.values).is_none() {
+            // Shared: copy on write.
+            self.values = self.values.iter().cloned().collect();
+        }
+        Arc::get_mut(&mut self.values)?.get_mut(idx)
     }
 
     /// The row as a JSON object holding the given columns.

@@ -119,6 +119,113 @@ pub fn txn_record(
     Some(Value::Object(rec))
 }
 
+/// The text of [`txn_record`]'s record, exactly as `ovs_json::to_string` would write it, built
+/// without the intermediate JSON value (this runs for every committed transaction).
+pub fn txn_record_text(
+    schema: &DatabaseSchema,
+    changes: &ChangeSet,
+    date_ms: i64,
+    comment: Option<&str>,
+) -> Option<String> {
+    let mut out = String::with_capacity(256);
+    out.push('{');
+    let mut any_table = false;
+    for tc in &changes.tables {
+        let Some(ts) = schema.tables.get(tc.table) else {
+            continue;
+        };
+        let table_start = out.len();
+        if any_table {
+            out.push(',');
+        }
+        ovs_json::write_string(&tc.name, &mut out);
+        out.push_str(":{");
+        let mut any_row = false;
+        for rc in tc.rows.values() {
+            let row_start = out.len();
+            if any_row {
+                out.push(',');
+            }
+            let mut buf = Uuid::encode_buffer();
+            ovs_json::write_string(rc.uuid.hyphenated().encode_lower(&mut buf), &mut out);
+            out.push(':');
+            match (&rc.old, &rc.new) {
+                (_, None) => out.push_str("null"),
+                (None, Some(new)) => {
+                    out.push('{');
+                    let mut first = true;
+                    for (i, c) in ts.user_columns() {
+                        if !c.persistent() {
+                            continue;
+                        }
+                        let Some(d) = new.get(i) else { continue };
+                        if d.is_default(&c.ty) {
+                            continue;
+                        }
+                        if !first {
+                            out.push(',');
+                        }
+                        first = false;
+                        ovs_json::write_string(&c.name, &mut out);
+                        out.push(':');
+                        d.write_json(&mut out);
+                    }
+                    out.push('}');
+                }
+                (Some(old), Some(new)) => {
+                    out.push('{');
+                    let mut first = true;
+                    for &i in &rc.changed {
+                        let Some(c) = ts.columns.get(i) else { continue };
+                        if !c.persistent() {
+                            continue;
+                        }
+                        let (Some(o), Some(n)) = (old.get(i), new.get(i)) else {
+                            continue;
+                        };
+                        if !first {
+                            out.push(',');
+                        }
+                        first = false;
+                        ovs_json::write_string(&c.name, &mut out);
+                        out.push(':');
+                        if stores_diff(&c.ty) {
+                            Datum::diff(o, n).write_json(&mut out);
+                        } else {
+                            n.write_json(&mut out);
+                        }
+                    }
+                    if first {
+                        // Nothing persistent changed: the row is left out.
+                        out.truncate(row_start);
+                        continue;
+                    }
+                    out.push('}');
+                }
+            }
+            any_row = true;
+        }
+        if any_row {
+            out.push('}');
+            any_table = true;
+        } else {
+            out.truncate(table_start);
+        }
+    }
+    if !any_table {
+        return None;
+    }
+    out.push_str(",\"_date\":");
+    ovs_json::write_value(&Value::from(date_ms), &mut out);
+    out.push_str(",\"_is_diff\":true");
+    if let Some(c) = comment {
+        out.push_str(",\"_comment\":");
+        ovs_json::write_string(c, &mut out);
+    }
+    out.push('}');
+    Some(out)
+}
+
 /// The compacted snapshot record of the whole database.
 pub fn snapshot_record(db: &Database, date_ms: i64, comment: Option<&str>) -> Value {
     let mut rec = Map::new();
@@ -274,6 +381,45 @@ mod tests {
             "B":{"columns":{"n":{"type":"integer"}}}}})
     }
 
+    /// [`txn_record`], after checking that [`txn_record_text`] writes exactly its text.
+    fn checked_record(
+        s: &DatabaseSchema,
+        cs: &ChangeSet,
+        date: i64,
+        comment: Option<&str>,
+    ) -> Option<Value> {
+        let rec = txn_record(s, cs, date, comment);
+        let text = txn_record_text(s, cs, date, comment);
+        assert_eq!(text, rec.as_ref().map(ovs_json::to_string));
+        rec
+    }
+
+    #[test]
+    fn record_text_matches_value_form_for_every_atom_type() {
+        let mut h = Harness::new(json!({"name":"T","tables":{
+            "A":{"columns":{
+                "r":{"type":"real"},"b":{"type":"boolean"},"s":{"type":"string"},
+                "i":{"type":"integer"},
+                "u":{"type":{"key":"uuid","min":0,"max":"unlimited"}},
+                "rm":{"type":{"key":"string","value":"real","min":0,"max":"unlimited"}},
+                "bs":{"type":{"key":"boolean","min":0,"max":2}}},"isRoot":true}}}));
+        let s = h.db.schema().clone();
+        for ops in [
+            json!([{"op":"insert","table":"A","row":{"r":-0.5,"b":true,"s":"q\"u\\o\u{1}te\u{e9}",
+                "i":-7,"u":["set",[["uuid","00000000-0000-0000-0000-000000000001"],
+                                   ["uuid","ffffffff-0000-0000-0000-00000000000a"]]],
+                "rm":["map",[["x",1.5],["y",1e300],["z",3]]],"bs":["set",[false,true]]}}]),
+            json!([{"op":"update","table":"A","where":[],"row":{"r":2,"b":false,"s":"",
+                "rm":["map",[["x",2.25]]],"bs":["set",[]]}}]),
+            json!([{"op":"insert","table":"A","row":{}},
+                   {"op":"delete","table":"A","where":[["s","==",""]]}]),
+        ] {
+            let cs = exec(&mut h, ops);
+            let _ = checked_record(&s, &cs, 42, Some("multi\nline \"comment\""));
+            let _ = checked_record(&s, &cs, -1, None);
+        }
+    }
+
     fn exec(h: &mut Harness, ops: Value) -> ChangeSet {
         let mut p = vec![json!("T")];
         p.extend(ops.as_array().cloned().unwrap_or_default());
@@ -294,7 +440,7 @@ mod tests {
             {"op":"insert","table":"B","row":{"n":1},"uuid-name":"b"},
             {"op":"insert","table":"A","row":{"name":"a2","m":["map",[["z",1],["a",2]]],"ref":["named-uuid","b"],"eph":5}}]),
         );
-        let rec = txn_record(&s, &cs, 1795650083790, None).unwrap();
+        let rec = checked_record(&s, &cs, 1795650083790, None).unwrap();
         assert_eq!(
             rec,
             json!({"_date":1795650083790i64,"_is_diff":true,
@@ -305,7 +451,7 @@ mod tests {
             &mut h,
             json!([{"op":"update","table":"A","where":[],"row":{"i":5,"set":["set",[1,2,3]],"m":["map",[["a",3],["b",4]]],"str":"ab"}}]),
         );
-        let rec = txn_record(&s, &cs, 7, Some("hello")).unwrap();
+        let rec = checked_record(&s, &cs, 7, Some("hello")).unwrap();
         assert_eq!(
             rec,
             json!({"_date":7,"_is_diff":true,"_comment":"hello",
@@ -316,7 +462,7 @@ mod tests {
             json!([{"op":"mutate","table":"A","where":[],"mutations":[["set","insert",4],["i","+=",2]]},
             {"op":"update","table":"A","where":[],"row":{"str":"cd"}}]),
         );
-        let rec = txn_record(&s, &cs, 8, None).unwrap();
+        let rec = checked_record(&s, &cs, 8, None).unwrap();
         assert_eq!(
             rec,
             json!({"_date":8,"_is_diff":true,"A":{us(2):{"set":4,"i":7,"str":"cd"}}})
@@ -325,7 +471,7 @@ mod tests {
             &mut h,
             json!([{"op":"update","table":"A","where":[],"row":{"ref":["set",[]],"str":["set",[]]}}]),
         );
-        let rec = txn_record(&s, &cs, 9, None).unwrap();
+        let rec = checked_record(&s, &cs, 9, None).unwrap();
         assert_eq!(
             rec,
             json!({"_date":9,"_is_diff":true,"B":{us(1):null},"A":{us(2):{"ref":["uuid",us(1)],"str":["set",[]]}}})
@@ -336,7 +482,7 @@ mod tests {
             json!([{"op":"update","table":"A","where":[],"row":{"eph":6}}]),
         );
         assert!(!cs.is_empty());
-        assert_eq!(txn_record(&s, &cs, 10, None), None);
+        assert_eq!(checked_record(&s, &cs, 10, None), None);
         let snap = snapshot_record(&h.db, 11, Some("compacted by test"));
         assert_eq!(
             snap,
@@ -360,7 +506,7 @@ mod tests {
             json!([{"op":"update","table":"A","where":[],"row":{"ref":["set",[]]}}]),
         ] {
             let cs = exec(&mut h, ops);
-            if let Some(r) = txn_record(&s, &cs, 1, None) {
+            if let Some(r) = checked_record(&s, &cs, 1, None) {
                 records.push(r);
             }
         }

@@ -145,6 +145,26 @@ fn decode_one(
             }
             Action::Enqueue { port, queue }
         }
+        (11, false, _) => {
+            fixed(8)?;
+            Action::CopyTtlOut
+        }
+        (12, false, _) => {
+            fixed(8)?;
+            Action::CopyTtlIn
+        }
+        (26, false, _) => {
+            fixed(8)?;
+            let t = r.u16()?;
+            if t != 0x88e7 {
+                return Err(bad_arg());
+            }
+            Action::PushPbb(t)
+        }
+        (27, false, _) => {
+            fixed(8)?;
+            Action::PopPbb
+        }
         (13, _, true) => {
             fixed(8)?;
             Action::SetMplsLabel(r.u32()?)

@@ -526,6 +526,24 @@ pub(crate) fn encode_one(w: &mut Writer, a: &Action, cx: Cx) -> Result<(), Encod
                 std_u16(w, if push { 19 } else { 20 }, *t);
             }
         }
+        Action::CopyTtlOut | Action::CopyTtlIn | Action::PopPbb => {
+            if v10 {
+                return Err(unsupported(a, v));
+            }
+            w.u16(match a {
+                Action::CopyTtlOut => 11,
+                Action::CopyTtlIn => 12,
+                _ => 27,
+            });
+            w.u16(8);
+            w.zeros(4);
+        }
+        Action::PushPbb(t) => {
+            if v10 {
+                return Err(unsupported(a, v));
+            }
+            std_u16(w, 26, *t);
+        }
         Action::SetField(sf) => encode_set_field(w, sf, cx)?,
         Action::Move { src, dst } => {
             if v >= Version::Of15 {

@@ -332,7 +332,12 @@ fn check_indexes(state: &TxnState<'_>, schema: &DatabaseSchema) -> Result<()> {
             continue;
         }
         for (ii, cols) in ts.indexes.iter().enumerate() {
+            // Clashes among the transaction's own rows (none possible with one row).
             let mut seen: HashMap<Vec<Datum>, Uuid> = HashMap::new();
+            let several = rows.len() > 1;
+            if several {
+                seen.reserve(rows.len());
+            }
             for (u, tr) in rows {
                 let Some(new) = &tr.new else { continue };
                 let key = new.index_key(cols);
@@ -387,7 +392,9 @@ fn check_indexes(state: &TxnState<'_>, schema: &DatabaseSchema) -> Result<()> {
                         status(u)
                     )));
                 }
-                seen.insert(key, *u);
+                if several {
+                    seen.insert(key, *u);
+                }
             }
         }
     }
