@@ -195,7 +195,7 @@ impl Switch {
             M::FlowMod(_) | M::GroupMod(_) | M::MeterMod(_) => {
                 self.reject_secondary(conn)?;
                 let now = env.now_ms();
-                let item = self.decode_mod(conn, m, now)?;
+                let item = self.decode_mod(conn, m, now, true)?;
                 self.apply_mods(conn, vec![item], env, out)
             }
             M::BundleControl(bc) => self.bundle_control(conn, m, bc, env, out),
@@ -476,47 +476,13 @@ impl Switch {
     fn packet_out(
         &mut self,
         conn: ConnId,
-        v: Version,
+        _v: Version,
         po: &openflow::msgs::flow::PacketOut,
         env: &mut dyn SwitchEnv,
     ) -> Result<(), OfpErr> {
         self.reject_secondary(conn)?;
-        if po.buffer_id != NO_BUFFER {
-            return Err(OfpErr::OFPBRC_BUFFER_UNKNOWN);
-        }
-        let in_port32 = po
-            .match_
-            .exact_value(flow::FieldId::InPort)
-            .map_or(ofpp::ANY, |p| openflow::msgs::port_from_of10(p as u16));
-        let in_port = match in_port32 {
-            ofpp::ANY => 0xffff,
-            p => port_to_of10(p).ok_or(OfpErr::OFPBRC_BAD_PORT)?,
-        };
-        // In-port must be a real port number, LOCAL, CONTROLLER or NONE.
-        if in_port >= 0xff00 && ![0xfffe, 0xfffd, 0xffff].contains(&in_port) {
-            return Err(OfpErr::OFPBRC_BAD_PORT);
-        }
-        if po.actions.bytes.len() % 8 != 0 {
-            return Err(OfpErr::OFPBRC_BAD_LEN);
-        }
-        let av = actions_version(po.actions.version);
-        let acts = ofp_actions::decode_actions(&po.actions.bytes, av)
-            .map_err(|e| OfpErr::from_name(e.code).unwrap_or(OfpErr::OFPBAC_BAD_TYPE))?;
-        let mut fl = flow::Flow::default();
-        let md = flow::Metadata {
-            in_port,
-            ..flow::Metadata::default()
-        };
-        flow::extract(&po.data, &md, &mut fl);
-        let pkt_match = flow::Match::new(fl, flow::FlowWildcards::exact());
-        let cx = ofp_actions::CheckContext {
-            flow_match: &pkt_match,
-            version: av,
-            table_id: None,
-        };
-        crate::mods::check_result(ofp_actions::check_actions(&acts, &cx))?;
+        let (in_port, acts) = decode_packet_out(po)?;
         self.check_action_refs(&acts)?;
-        let _ = v;
         env.packet_out(&self.snap, in_port, &acts, &po.data)
     }
 
@@ -538,6 +504,49 @@ impl Switch {
             }
         }
     }
+}
+
+/// Validates a packet-out (buffer, input port, actions against the packet) and returns
+/// its input port (OVS numbering) and actions. References to groups and meters are
+/// checked by the caller, when the packet is sent.
+pub(crate) fn decode_packet_out(
+    po: &openflow::msgs::flow::PacketOut,
+) -> Result<(u16, Vec<ofp_actions::Action>), OfpErr> {
+    if po.buffer_id != NO_BUFFER {
+        return Err(OfpErr::OFPBRC_BUFFER_UNKNOWN);
+    }
+    let in_port32 = po
+        .match_
+        .exact_value(flow::FieldId::InPort)
+        .map_or(ofpp::ANY, |p| openflow::msgs::port_from_of10(p as u16));
+    let in_port = match in_port32 {
+        ofpp::ANY => 0xffff,
+        p => port_to_of10(p).ok_or(OfpErr::OFPBRC_BAD_PORT)?,
+    };
+    // In-port must be a real port number, LOCAL, CONTROLLER or NONE.
+    if in_port >= 0xff00 && ![0xfffe, 0xfffd, 0xffff].contains(&in_port) {
+        return Err(OfpErr::OFPBRC_BAD_PORT);
+    }
+    if po.actions.bytes.len() % 8 != 0 {
+        return Err(OfpErr::OFPBRC_BAD_LEN);
+    }
+    let av = actions_version(po.actions.version);
+    let acts = ofp_actions::decode_actions(&po.actions.bytes, av)
+        .map_err(|e| OfpErr::from_name(e.code).unwrap_or(OfpErr::OFPBAC_BAD_TYPE))?;
+    let mut fl = flow::Flow::default();
+    let md = flow::Metadata {
+        in_port,
+        ..flow::Metadata::default()
+    };
+    flow::extract(&po.data, &md, &mut fl);
+    let pkt_match = flow::Match::new(fl, flow::FlowWildcards::exact());
+    let cx = ofp_actions::CheckContext {
+        flow_match: &pkt_match,
+        version: av,
+        table_id: None,
+    };
+    crate::mods::check_result(ofp_actions::check_actions(&acts, &cx))?;
+    Ok((in_port, acts))
 }
 
 /// Whether `m` is a multipart request.

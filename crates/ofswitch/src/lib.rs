@@ -55,9 +55,9 @@
 //! * Port statistics carry no OpenFlow 1.4+ custom-statistics property.
 //! * OVS's internal `reg0=0x1` rule prints as `controller(reason=no_match)` (OVS uses a
 //!   reason without a name).
-//! * Bundles are atomic only for consecutive flow_mods; group_mods in a bundle are applied
-//!   in order, each on its own. Packet-outs and port-mods in bundles are refused
-//!   (`OFPBFC_MSG_UNSUP`).
+//! * Bundles are atomic only for consecutive flow_mods; group_mods and packet-outs in a
+//!   bundle are applied in order, each on its own (a later failure does not undo them).
+//!   Port-mods and meter-mods in bundles are refused (`OFPBFC_MSG_UNSUP`).
 //! * A multipart request in several parts (OpenFlow 1.3+) is answered when its last
 //!   part arrives if all parts have empty bodies, and otherwise refused with
 //!   `OFPBRC_BAD_STAT` (as observed in OVS for the requests served here; OVS accepts
@@ -571,16 +571,19 @@ impl Switch {
     /// Expires idle and hard timeouts (sending `FLOW_REMOVED` where wanted).
     pub fn run_timers(&mut self, env: &mut dyn SwitchEnv) -> Vec<Outgoing> {
         let now = env.now_ms();
-        let before = if self.any_expired(now) {
-            self.monitor_before()
-        } else {
-            None
-        };
+        let before = self.monitor_before_expiry(now);
         let outcome = self.snap.tables.expire(now);
         let mut out = Vec::new();
         if !outcome.is_empty() {
             env.tables_changed(&self.snap);
-            self.monitor_changes(before, None, now, &mut out);
+            self.monitor_changes(
+                before,
+                &outcome.added,
+                &outcome.removed,
+                None,
+                now,
+                &mut out,
+            );
         }
         for fr in &outcome.flow_removed {
             self.flow_removed(fr, &mut out);

@@ -8,8 +8,11 @@
 //! against the match ([`ofp_actions::check_actions`]: `OFPBAC_BAD_OUT_PORT`,
 //! `OFPBAC_MATCH_INCONSISTENT`, ...), against the switch (`goto_table` past the last table:
 //! `OFPBIC_BAD_TABLE_ID`; a group that does not exist: `OFPBAC_BAD_OUT_GROUP`; a meter that
-//! does not exist: `OFPMMFC_INVALID_METER`). Bundled messages are decoded the same way when
-//! they are added, so a bad one is refused by its `BUNDLE_ADD`.
+//! does not exist: `OFPMMFC_INVALID_METER`). Bundled messages (flow_mods, group_mods,
+//! packet-outs) are decoded the same way when they are added, so a malformed one is
+//! refused by its `BUNDLE_ADD`; their references to groups and meters are checked at
+//! commit, in order, as in OVS (a flow_mod may use a group that an earlier message of
+//! the bundle adds).
 //!
 //! Applying (`Switch::apply_mods`) runs consecutive flow_mods as one atomic
 //! [`ofproto_tables::OfprotoTables::apply_batch`], then tells the daemon
@@ -42,6 +45,8 @@ pub(crate) enum ModItem {
     },
     Group(GroupMod<OfActions>),
     Meter(MeterMod),
+    /// A bundled packet-out: input port, actions, packet.
+    PacketOut(u16, Vec<Action>, Vec<u8>),
 }
 
 /// A bundled message: its bytes (for error replies) and what it does.
@@ -111,15 +116,23 @@ impl Switch {
     }
 
     /// Decodes and validates a flow_mod, group_mod or meter_mod.
+    /// `check_refs`: also check references to groups and meters now (a bundled message
+    /// is checked when the bundle is committed, against the state its predecessors
+    /// leave).
     pub(crate) fn decode_mod(
         &self,
         conn: ConnId,
         m: &OfpMsg,
         _now: u64,
+        check_refs: bool,
     ) -> Result<ModItem, OfpErr> {
         let c = self.conns.get(&conn).ok_or(OfpErr::OFPBRC_EPERM)?;
         match &m.body {
-            Message::FlowMod(fm) => self.convert_flow_mod(c, m.version, is_nx(m), fm),
+            Message::FlowMod(fm) => self.convert_flow_mod(c, m.version, is_nx(m), fm, check_refs),
+            Message::PacketOut(po) => {
+                let (in_port, acts) = crate::handle::decode_packet_out(po)?;
+                Ok(ModItem::PacketOut(in_port, acts, po.data.clone()))
+            }
             Message::GroupMod(gm) => self.convert_group_mod(m.version, gm).map(ModItem::Group),
             Message::MeterMod(mm) => {
                 let converted = convert_meter_mod(mm)?;
@@ -142,6 +155,7 @@ impl Switch {
         v: Version,
         nx: bool,
         w: &WireFlowMod,
+        check_refs: bool,
     ) -> Result<ModItem, OfpErr> {
         // OpenFlow 1.1+: "all tables" is checked before the command.
         if !(v == Version::Of10 || nx)
@@ -189,7 +203,9 @@ impl Switch {
                 table_id: (table_id != TABLE_ALL).then_some(table_id),
             };
             check_result(ofp_actions::check_actions(&acts, &cx))?;
-            self.check_action_refs(&acts)?;
+            if check_refs {
+                self.check_action_refs(&acts)?;
+            }
         }
         let mut fm = FlowMod::new(command, table_id, w.match_, OfActions(acts));
         fm.priority = w.priority;
@@ -248,7 +264,8 @@ impl Switch {
             1 => GroupCommand::Modify,
             2 => GroupCommand::Delete,
             3 => GroupCommand::InsertBucket(BucketPosition::from_wire(w.command_bucket_id)),
-            4 => GroupCommand::RemoveBucket(BucketPosition::from_wire(w.command_bucket_id)),
+            // (4 is unused in OpenFlow 1.5.)
+            5 => GroupCommand::RemoveBucket(BucketPosition::from_wire(w.command_bucket_id)),
             0x8000 => GroupCommand::AddOrModify,
             _ => return Err(OfpErr::OFPGMFC_BAD_COMMAND),
         };
@@ -343,7 +360,9 @@ impl Switch {
         out: &mut Vec<Outgoing>,
     ) -> Result<(), (Option<Vec<u8>>, OfpErr)> {
         let now = env.now_ms();
-        let before = self.monitor_before();
+        let before = self.monitor_before(&items.iter().map(|(_, i)| i).collect::<Vec<_>>());
+        let mut added_ids = Vec::new();
+        let mut removed_ids = Vec::new();
         let mut removed = Vec::new();
         let mut changed = false;
         let mut buffered = false;
@@ -357,14 +376,30 @@ impl Switch {
                 ModItem::Flow { .. } => {
                     let mut batch = Vec::new();
                     let start = i;
-                    while let Some((_, ModItem::Flow { fm, buffered: b })) = items.get(i) {
+                    let mut bad_ref = None;
+                    while let Some((bytes, ModItem::Flow { fm, buffered: b })) = items.get(i) {
+                        let deleting = matches!(
+                            fm.command,
+                            FlowModCommand::Delete | FlowModCommand::DeleteStrict
+                        );
+                        if !deleting && bad_ref.is_none() {
+                            if let Err(e) = self.check_action_refs(&fm.actions.0) {
+                                bad_ref = Some((bytes.clone(), e));
+                            }
+                        }
                         batch.push((**fm).clone());
                         buffered |= *b;
                         i += 1;
                     }
+                    if let Some(err) = bad_ref {
+                        result = Err(err);
+                        break;
+                    }
                     match self.snap.tables.apply_batch(&batch, now) {
                         Ok(o) => {
                             changed |= !o.is_empty();
+                            added_ids.extend(o.added);
+                            removed_ids.extend(o.removed);
                             removed.extend(o.flow_removed);
                         }
                         Err(e) => {
@@ -383,6 +418,7 @@ impl Switch {
                     {
                         Ok(o) => {
                             changed = true;
+                            removed_ids.extend(o.removed);
                             removed.extend(o.flow_removed);
                         }
                         Err(e) => {
@@ -392,11 +428,23 @@ impl Switch {
                         }
                     }
                 }
+                ModItem::PacketOut(in_port, acts, data) => {
+                    i += 1;
+                    let sent = self
+                        .check_action_refs(acts)
+                        .and_then(|()| env.packet_out(&self.snap, *in_port, acts, data));
+                    if let Err(e) = sent {
+                        let bytes = items.get(i - 1).and_then(|(b, _)| b.clone());
+                        result = Err((bytes, e));
+                        break;
+                    }
+                }
                 ModItem::Meter(mm) => {
                     i += 1;
                     match self.meters.apply_with_flows(&mut self.snap.tables, mm, now) {
                         Ok(o) => {
                             changed = true;
+                            removed_ids.extend(o.removed);
                             removed.extend(o.flow_removed);
                         }
                         Err(e) => {
@@ -410,7 +458,7 @@ impl Switch {
         }
         if changed {
             env.tables_changed(&self.snap);
-            self.monitor_changes(before, Some(conn), now, out);
+            self.monitor_changes(before, &added_ids, &removed_ids, Some(conn), now, out);
         }
         for fr in &removed {
             self.flow_removed(fr, out);
@@ -554,8 +602,8 @@ impl Switch {
         }
         let inner = OfpMsg::decode(&ba.message).map_err(|e| e.ofperr())?;
         let item = match &inner.body {
-            Message::FlowMod(_) | Message::GroupMod(_) => {
-                self.decode_mod(conn, &inner, env.now_ms())?
+            Message::FlowMod(_) | Message::GroupMod(_) | Message::PacketOut(_) => {
+                self.decode_mod(conn, &inner, env.now_ms(), false)?
             }
             _ => return Err(OfpErr::OFPBFC_MSG_UNSUP),
         };

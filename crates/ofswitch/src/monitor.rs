@@ -3,18 +3,23 @@
 //! the flows that match a filter, gets the current ones (with the `initial` flag), and
 //! then one update per flow added, deleted or modified, as unsolicited multipart replies.
 //!
-//! Changes are found by comparing the rules before and after each change to the tables
-//! (only while some connection has a monitor, since that copies the rule set): a rule that
-//! went away and came back with the same table, match and priority was modified, other
-//! new rules were added and other vanished rules deleted (with the reason: timeouts are
-//! recognised from the old rule's timers, anything else is a delete). Changes a
+//! Changes are found from the rule ids a change added and removed, with copies of the
+//! rules it could remove taken before (only while some connection has a monitor): a rule
+//! that went away and came back with the same table, match and priority was modified,
+//! other new rules were added and other vanished rules deleted (with the reason: timeouts
+//! are recognised from the old rule's timers, anything else is a delete). Rules evicted
+//! to make room for an add are not reported. Changes a
 //! connection makes itself are reported to its own monitors only with the `own` flag, as
 //! full updates (Open vSwitch would send one abbreviated update instead).
 
 use std::collections::HashMap;
 
 use ofproto::OfActions;
-use ofproto_tables::{FlowFilter, Rule, RuleActions, RuleId, TABLE_ALL};
+use ofproto_tables::{
+    FlowFilter, FlowModCommand, Rule, RuleActions, RuleId, GROUP_ALL, METER_ALL, TABLE_ALL,
+};
+
+use crate::mods::ModItem;
 use openflow::msgs::flow::RawActions;
 use openflow::msgs::monitor::{fmf, FlowMonitorRequest, FlowUpdate, FlowUpdateFull, UpdateEvent};
 use openflow::msgs::ofpp;
@@ -74,37 +79,88 @@ impl Switch {
         self.conns.values().any(|c| !c.monitors.is_empty())
     }
 
-    /// Whether some connection monitors flows and some rule's timeout has passed (only
-    /// then is it worth copying the rules before expiring them).
-    pub(crate) fn any_expired(&self, now: u64) -> bool {
-        self.has_monitors()
-            && (0..=u8::MAX).any(|t| {
-                self.snap
-                    .tables
-                    .rules_in_table(t)
-                    .any(|r| r.expired(now).is_some())
-            })
-    }
-
-    /// A copy of every rule, if some connection monitors flows.
-    pub(crate) fn monitor_before(&self) -> Before {
+    /// Copies of the rules `items` may remove or replace (flow_mods: the rules they select,
+    /// or the identical rule an add replaces; group and meter deletions: the rules using
+    /// them), if some connection monitors flows.
+    pub(crate) fn monitor_before(&self, items: &[&ModItem]) -> Before {
         if !self.has_monitors() {
             return None;
         }
-        let mut all = HashMap::new();
-        for t in 0..=u8::MAX {
-            for r in self.snap.tables.rules_in_table(t) {
-                all.insert(r.id, r.clone());
+        let mut before = HashMap::new();
+        let mut keep = |r: &Rule<OfActions>| {
+            before.entry(r.id).or_insert_with(|| r.clone());
+        };
+        for item in items {
+            match item {
+                ModItem::Flow { fm, .. } => {
+                    if fm.command == FlowModCommand::Add {
+                        let table = if fm.table_id == TABLE_ALL {
+                            0
+                        } else {
+                            fm.table_id
+                        };
+                        if let Some(r) = self.snap.tables.find_exact(table, &fm.match_, fm.priority)
+                        {
+                            keep(r);
+                        }
+                    } else if let Ok(rules) =
+                        self.snap.tables.dump_flows(&FlowFilter::from_flow_mod(fm))
+                    {
+                        for r in rules {
+                            keep(r);
+                        }
+                    }
+                }
+                ModItem::Group(gm) => {
+                    for t in 0..=u8::MAX {
+                        for r in self.snap.tables.rules_in_table(t) {
+                            if r.actions.outputs_to_group(gm.group_id) || gm.group_id == GROUP_ALL {
+                                keep(r);
+                            }
+                        }
+                    }
+                }
+                ModItem::Meter(mm) => {
+                    for t in 0..=u8::MAX {
+                        for r in self.snap.tables.rules_in_table(t) {
+                            if r.actions.uses_meter(mm.meter_id) || mm.meter_id == METER_ALL {
+                                keep(r);
+                            }
+                        }
+                    }
+                }
+                ModItem::PacketOut(..) => {}
             }
         }
-        Some(all)
+        Some(before)
     }
 
-    /// Sends the updates for what changed since `before` (by `origin`, if a connection's
-    /// request did it).
+    /// Copies of the rules whose timeouts have passed at `now`, if some connection
+    /// monitors flows (what `run_timers` may remove).
+    pub(crate) fn monitor_before_expiry(&self, now: u64) -> Before {
+        if !self.has_monitors() {
+            return None;
+        }
+        let mut before = HashMap::new();
+        for t in 0..=u8::MAX {
+            for r in self.snap.tables.rules_in_table(t) {
+                if r.expired(now).is_some() {
+                    before.insert(r.id, r.clone());
+                }
+            }
+        }
+        Some(before)
+    }
+
+    /// Sends the updates for a change that added the rules `added` and removed the rules
+    /// `removed` (whose old contents are in `before`), made by `origin` if a connection's
+    /// request did it. A removed rule replaced by an added one with the same table, match
+    /// and priority was modified.
     pub(crate) fn monitor_changes(
         &self,
         before: Before,
+        added: &[RuleId],
+        removed: &[RuleId],
         origin: Option<ConnId>,
         now: u64,
         out: &mut Vec<Outgoing>,
@@ -112,25 +168,17 @@ impl Switch {
         let Some(before) = before else {
             return;
         };
-        let mut after: HashMap<RuleId, &Rule<OfActions>> = HashMap::new();
-        for t in 0..=u8::MAX {
-            for r in self.snap.tables.rules_in_table(t) {
-                after.insert(r.id, r);
-            }
-        }
         let key = |r: &Rule<OfActions>| (r.table_id, r.match_, r.priority);
         let mut events: Vec<(UpdateEvent, u16, &Rule<OfActions>)> = Vec::new();
         let mut replaced = std::collections::HashSet::new();
-        let mut added: Vec<&Rule<OfActions>> = after
-            .values()
-            .filter(|r| !before.contains_key(&r.id))
-            .copied()
-            .collect();
-        added.sort_by_key(|r| r.id);
-        for r in added {
-            let old = before
-                .values()
-                .find(|o| !after.contains_key(&o.id) && key(o) == key(r));
+        for id in added {
+            let Some(r) = self.snap.tables.rule(*id) else {
+                continue;
+            };
+            let old = removed
+                .iter()
+                .filter_map(|o| before.get(o))
+                .find(|o| !replaced.contains(&o.id) && key(o) == key(r));
             match old {
                 Some(o) => {
                     replaced.insert(o.id);
@@ -139,12 +187,13 @@ impl Switch {
                 None => events.push((UpdateEvent::Added, 0, r)),
             }
         }
-        let mut gone: Vec<&Rule<OfActions>> = before
-            .values()
-            .filter(|o| !after.contains_key(&o.id) && !replaced.contains(&o.id))
-            .collect();
-        gone.sort_by_key(|r| r.id);
-        for o in gone {
+        for id in removed {
+            let Some(o) = before.get(id) else {
+                continue;
+            };
+            if replaced.contains(id) || self.snap.tables.rule(*id).is_some() {
+                continue;
+            }
             let reason = match o.expired(now) {
                 Some(ofproto_tables::RemovedReason::IdleTimeout) => 0,
                 Some(ofproto_tables::RemovedReason::HardTimeout) => 1,

@@ -660,10 +660,20 @@ fn bundles() {
     // Discarding an unknown bundle.
     let out = sw.receive(c, &ctrl(5, ctrl_type::DISCARD_REQUEST), &mut env());
     assert_eq!(only_error(&out, c), OfpErr::OFPBFC_BAD_ID);
-    // A bad flow_mod is refused when added.
+    // A reference to a missing group fails at commit (it could be added before).
     let bad = flow_mod(Version::Of14, fmc::ADD, "", "group:9");
-    let out = sw.receive(c, &add(3, 40, bad), &mut env());
-    assert_eq!(only_error(&out, c), OfpErr::OFPBAC_BAD_OUT_GROUP);
+    assert!(sw.receive(c, &add(3, 40, bad), &mut env()).is_empty());
+    let out = sw.receive(c, &ctrl(3, ctrl_type::COMMIT_REQUEST), &mut env());
+    let errs: Vec<_> = sent(&out, c).iter().filter_map(error_of).collect();
+    assert_eq!(
+        errs,
+        vec![OfpErr::OFPBAC_BAD_OUT_GROUP, OfpErr::OFPBFC_MSG_FAILED]
+    );
+    // A malformed one is refused when added.
+    let mut bad = flow_mod(Version::Of14, fmc::ADD, "", "output:1");
+    bad.command = 9;
+    let out = sw.receive(c, &add(4, 41, bad), &mut env());
+    assert_eq!(only_error(&out, c), OfpErr::OFPFMFC_BAD_COMMAND);
 }
 
 #[test]

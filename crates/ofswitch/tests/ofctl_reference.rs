@@ -121,12 +121,16 @@ fn normalise(text: &str, target: &str, sort: bool) -> String {
     head.join("\n")
 }
 
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
 struct Step {
     args: Vec<String>,
     sort: bool,
 }
 
-fn steps(version: &str, flows_file: &Path, many_file: &Path) -> Vec<Step> {
+fn steps(version: &str, flows_file: &Path, many_file: &Path, bundles: &[String]) -> Vec<Step> {
     let v13 = version != "OpenFlow10";
     let mut extra: Vec<(bool, Vec<&str>)> = Vec::new();
     if !v13 {
@@ -246,6 +250,55 @@ fn steps(version: &str, flows_file: &Path, many_file: &Path) -> Vec<Step> {
         (false, vec!["dump-flows", "{}", "table=254"]),
         (false, vec!["ofp-parse", "/dev/null"]),
     ];
+    if version == "OpenFlow15" {
+        // OpenFlow 1.5 bucket commands.
+        extra.extend([
+            (
+                false,
+                vec![
+                    "add-group",
+                    "{}",
+                    "group_id=8,type=select,bucket=bucket_id:1,weight:3,output:1",
+                ],
+            ),
+            (
+                false,
+                vec![
+                    "insert-buckets",
+                    "{}",
+                    "group_id=8,command_bucket_id=first,bucket=bucket_id:5,weight:2,output:2",
+                ],
+            ),
+            (
+                false,
+                vec![
+                    "insert-buckets",
+                    "{}",
+                    "group_id=8,command_bucket_id=last,bucket=bucket_id:5,output:LOCAL",
+                ],
+            ),
+            (
+                false,
+                vec![
+                    "insert-buckets",
+                    "{}",
+                    "group_id=9,command_bucket_id=last,bucket=bucket_id:6,output:1",
+                ],
+            ),
+            (true, vec!["dump-groups", "{}"]),
+            (
+                false,
+                vec!["remove-buckets", "{}", "group_id=8,command_bucket_id=1"],
+            ),
+            (
+                false,
+                vec!["remove-buckets", "{}", "group_id=8,command_bucket_id=17"],
+            ),
+            (true, vec!["dump-groups", "{}"]),
+            (true, vec!["dump-group-stats", "{}"]),
+            (false, vec!["del-groups", "{}"]),
+        ]);
+    }
     s.extend(extra);
     if version == "OpenFlow10" || version == "OpenFlow13" {
         // Thousands of flows: replies split over several messages.
@@ -267,6 +320,14 @@ fn steps(version: &str, flows_file: &Path, many_file: &Path) -> Vec<Step> {
         s.extend([
             (false, vec!["--bundle", "add-flows", "{}", file]),
             (true, vec!["dump-flows", "{}"]),
+            (false, vec!["del-flows", "{}"]),
+            // Bundles with groups and packet-outs (references checked in order).
+            (false, vec!["bundle", "{}", leak(&bundles[0])]),
+            (true, vec!["dump-flows", "{}"]),
+            (true, vec!["dump-groups", "{}"]),
+            (false, vec!["bundle", "{}", leak(&bundles[1])]),
+            (true, vec!["dump-flows", "{}"]),
+            (false, vec!["del-groups", "{}"]),
             (false, vec!["del-flows", "{}"]),
             (false, vec!["add-flow", "{}", "actions=group:5"]),
             (
@@ -378,6 +439,23 @@ fn ofctl_output_matches_reference() {
         })
         .collect();
     std::fs::write(&many, text).expect("many flows file");
+    let b1 = dir.join("bundle1.txt");
+    std::fs::write(
+        &b1,
+        "flow add priority=77,udp,actions=drop\n\
+         group add group_id=44,type=all,bucket=output:1\n\
+         flow add priority=79,tcp,actions=group:44\n\
+         packet-out in_port=1 packet=ffffffffffff0000000000010806000108000604000100000000000ac0a80001000000000000c0a80002 actions=output:2\n",
+    )
+    .expect("bundle file");
+    let b2 = dir.join("bundle2.txt");
+    std::fs::write(
+        &b2,
+        "flow add priority=78,udp,actions=group:45\n\
+         group add group_id=45,type=all,bucket=output:1\n",
+    )
+    .expect("bundle file");
+    let bundles = [b1.display().to_string(), b2.display().to_string()];
     let rt = refsw.target();
     let ot = ours.target();
     let mut diffs = Vec::new();
@@ -390,7 +468,7 @@ fn ofctl_output_matches_reference() {
         "OpenFlow14",
         "OpenFlow15",
     ] {
-        for step in steps(version, &flows, &many) {
+        for step in steps(version, &flows, &many, &bundles) {
             let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
             // Known deviation (the openflow crate): OpenFlow 1.1 flow statistics carry
             // the standard match, which cannot express table 254's recirc_id/reg0.

@@ -5,7 +5,7 @@
 //! databases, monitors, locks, blocked `wait` transactions and the `_Server` database.
 //!
 //! The core is one task on the daemon's single-threaded runtime, like Open vSwitch's one main
-//! loop: no thread hand-offs on the request path. It works in batches: it takes every event
+//! loop: no thread hand-offs to execute a request. It works in batches: it takes every event
 //! that is waiting (up to a bound), handles
 //! each in arrival order (executing transactions against the in-memory databases and queueing
 //! their log records), then writes the batch's records with one write per database and makes
@@ -16,9 +16,10 @@
 //! With several clients the `fdatasync` runs on a thread of its own (see `syncer`): while it is
 //! in flight the core keeps handling requests, and everything they commit is made durable by the
 //! next sync, so the batches grow with the load and many clients share one `fdatasync`. Messages
-//! are released strictly in the order they were produced. With one client connected, or one
-//! client committing alone for several syncs in a row, there is nothing to overlap and the
-//! core syncs inline, saving the hand-off.
+//! are released strictly in the order they were produced. With one client connected, one
+//! client committing alone for several syncs in a row, or a disk that syncs in a few
+//! microseconds, there is nothing worth overlapping and the core syncs inline, saving the
+//! hand-off.
 //!
 //! Order on the wire follows Open vSwitch: the monitor updates a commit causes are queued
 //! before the reply to the transaction that caused them.
@@ -949,9 +950,10 @@ impl Core {
         }
         if !self.syncer.in_flight() && self.write_seq > self.durable_seq {
             let alone = self.committing_alone();
-            if self.sessions.len() <= 1 || alone {
-                // Nobody else is likely to add to the next batch: sync here, without the
-                // hand-off's latency.
+            if self.sessions.len() <= 1 || alone || self.syncer.disk_is_fast() {
+                // Nobody else is likely to add to the next batch, or the disk is so fast that
+                // the hand-off would cost more than it overlaps: sync here.
+                let start = Instant::now();
                 for name in std::mem::take(&mut self.dirty) {
                     if let Some(DbEntry {
                         backing: Backing::File(stored),
@@ -961,6 +963,7 @@ impl Core {
                         Self::check_sync(stored.sync());
                     }
                 }
+                self.syncer.note_sync_time(start.elapsed());
                 self.durable_seq = self.write_seq;
             } else {
                 let mut files = Vec::new();

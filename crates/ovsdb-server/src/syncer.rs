@@ -17,6 +17,10 @@
 //! and letting two syncs overlap on two threads. Neither raised throughput with 8 to 100
 //! clients here; both cost CPU or latency.)
 //!
+//! On a disk whose `fdatasync` takes less than [`FAST_SYNC`] (tmpfs, a lying write cache) the
+//! hand-off costs more than the overlap gains, so the core watches the average sync time
+//! ([`Syncer::disk_is_fast`]) and then syncs inline.
+//!
 //! The core must stop publishing once it writes to a file that the sync in flight does not
 //! cover ([`Syncer::covers`]). At most one sync is in flight. Completion is reported through a
 //! channel and the core is woken through a [`Notify`], so it never blocks on the disk except
@@ -25,6 +29,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ovsdb_log::SyncHandle;
 use tokio::sync::Notify;
@@ -50,7 +55,15 @@ pub struct Syncer {
     /// Databases the sync in flight covers.
     covering: Vec<String>,
     in_flight: bool,
+    /// How long the thread's last sync took, in microseconds.
+    last_us: Arc<AtomicU64>,
+    /// Moving average of how long syncs take, in microseconds.
+    average_us: u64,
 }
+
+/// Below this average `fdatasync` time (a disk with a write cache that lies, tmpfs) handing
+/// syncs to the thread costs more than it overlaps: [`Syncer::disk_is_fast`].
+pub const FAST_SYNC: Duration = Duration::from_micros(40);
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,12 +90,17 @@ impl Syncer {
         let thread_done = done_tx.clone();
         let thread_wake = wake.clone();
         let thread_written = written.clone();
+        let last_us = Arc::new(AtomicU64::new(0));
+        let thread_last_us = last_us.clone();
         let spawned = std::thread::Builder::new()
             .name("fdatasync".into())
             .spawn(move || {
                 while let Ok(job) = jobs_rx.recv() {
                     let covered = thread_written.load(Ordering::Acquire);
+                    let start = Instant::now();
                     let result = sync_all(&job.handles);
+                    let us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+                    thread_last_us.store(us, Ordering::Release);
                     drop(job);
                     if thread_done.send((result, covered)).is_err() {
                         break;
@@ -98,7 +116,29 @@ impl Syncer {
             written,
             covering: Vec::new(),
             in_flight: false,
+            last_us,
+            average_us: 0,
         }
+    }
+
+    /// Records how long a sync took (the thread's are recorded here; the core reports the
+    /// ones it ran inline).
+    pub fn note_sync_time(&mut self, took: Duration) {
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        // An exponential moving average over about eight syncs.
+        self.average_us = self.average_us - self.average_us / 8 + us / 8;
+    }
+
+    /// Whether syncs have lately been so fast that the core should run them inline.
+    pub fn disk_is_fast(&self) -> bool {
+        u128::from(self.average_us) < FAST_SYNC.as_micros()
+    }
+
+    fn collected(&mut self) {
+        self.in_flight = false;
+        self.covering.clear();
+        let us = self.last_us.load(Ordering::Acquire);
+        self.note_sync_time(Duration::from_micros(us));
     }
 
     /// Notified whenever a sync completes.
@@ -153,8 +193,7 @@ impl Syncer {
             Err(TryRecvError::Empty) => return None,
             Err(TryRecvError::Disconnected) => (Err("fdatasync thread exited".into()), 0),
         };
-        self.in_flight = false;
-        self.covering.clear();
+        self.collected();
         Some(done)
     }
 
@@ -163,13 +202,12 @@ impl Syncer {
         if !self.in_flight {
             return None;
         }
-        self.in_flight = false;
-        self.covering.clear();
-        Some(
-            self.done
-                .recv()
-                .unwrap_or_else(|_| (Err("fdatasync thread exited".into()), 0)),
-        )
+        let done = self
+            .done
+            .recv()
+            .unwrap_or_else(|_| (Err("fdatasync thread exited".into()), 0));
+        self.collected();
+        Some(done)
     }
 }
 

@@ -25,6 +25,8 @@ pub struct FakeEnv {
     pub start: Instant,
     pub packet_outs: Vec<(u16, Vec<Action>, Vec<u8>)>,
     pub port_mods: Vec<(u16, u32, u32)>,
+    /// Packets and bytes "sent" by packet-outs, per port.
+    pub tx: HashMap<u16, (u64, u64)>,
 }
 
 impl FakeEnv {
@@ -33,6 +35,7 @@ impl FakeEnv {
             start: Instant::now(),
             packet_outs: Vec::new(),
             port_mods: Vec::new(),
+            tx: HashMap::new(),
         }
     }
 }
@@ -41,9 +44,12 @@ impl SwitchEnv for FakeEnv {
     fn now_ms(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
-    fn port_counters(&self, _ofp_port: u16) -> Option<PortCounters> {
+    fn port_counters(&self, ofp_port: u16) -> Option<PortCounters> {
+        let (tx_packets, tx_bytes) = self.tx.get(&ofp_port).copied().unwrap_or((0, 0));
         Some(PortCounters {
             duration_ms: self.now_ms(),
+            tx_packets,
+            tx_bytes,
             ..PortCounters::default()
         })
     }
@@ -54,6 +60,16 @@ impl SwitchEnv for FakeEnv {
         actions: &[Action],
         packet: &[u8],
     ) -> Result<(), OfpErr> {
+        // What the datapath would do with outputs to real ports.
+        for a in actions {
+            if let Action::Output { port, .. } = a {
+                if *port < ofp_actions::action::OFPP_MAX {
+                    let e = self.tx.entry(*port).or_insert((0, 0));
+                    e.0 += 1;
+                    e.1 += packet.len() as u64;
+                }
+            }
+        }
         self.packet_outs
             .push((in_port, actions.to_vec(), packet.to_vec()));
         Ok(())
