@@ -14,8 +14,14 @@ ours=${CARGO_TARGET_DIR:-$PWD/target}/release
 ofctl=/usr/bin/ovs-ofctl
 [ -x "$ofctl" ] || ofctl=$ours/ovs-ofctl
 work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# Daemons are started inside $(...) subshells, so their pids are found through their
+# pidfiles at cleanup.
+cleanup() {
+  for f in "$work"/*/vs.pid "$work"/*/db.pid; do
+    [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 now_ms() { date +%s%3N; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -36,11 +42,10 @@ run() { # NAME TOOL SERVER VSCTL VSWITCHD SCHEMA
   "$tool" create "$d/conf.db" "$schema"
   "$server" "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$d/db.pid" --detach --no-chdir \
     --log-file="$d/db.log" --unixctl="$d/db.ctl"
-  pids+=("$(cat "$d/db.pid")")
   "$vsctl" --db="unix:$d/db.sock" --no-wait init
   "$vswitchd" "unix:$d/db.sock" --enable-dummy=override --pidfile="$d/vs.pid" --detach --no-chdir \
     --log-file="$d/vs.log" --unixctl="$d/vs.ctl"
-  local vs; vs=$(cat "$d/vs.pid"); pids+=("$vs")
+  local vs; vs=$(cat "$d/vs.pid")
   "$vsctl" --db="unix:$d/db.sock" --timeout=30 add-br br0 -- set bridge br0 fail-mode=secure
   local m0 t0 t1 t2 t3 m1 cnt
   m0=$(rss_kib "$vs")
@@ -50,6 +55,7 @@ run() { # NAME TOOL SERVER VSCTL VSWITCHD SCHEMA
   [ "$cnt" -eq "$n" ] || { echo "$name: $cnt of $n flows installed" >&2; exit 1; }
   m1=$(rss_kib "$vs")
   "$ofctl" del-flows "unix:$d/br0.mgmt"; t3=$(now_ms)
+  kill "$vs" "$(cat "$d/db.pid")"
   echo "$name $((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $m0 $m1"
 }
 

@@ -46,6 +46,9 @@ run_impl() { # NAME TOOL SERVER VSCTL VSWITCHD
   local t3=0 t4=0
   if [ $waited = 1 ]; then
     ip netns add "$ns"
+    # No IPv6 on the new devices: their start-up chatter would be flooded to every port
+    # and measure flooding, not configuration.
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
     OVS_RUNDIR=$dir OVS_DBDIR=$dir OVS_LOGDIR=$dir ip netns exec "$ns" "$vswitchd" \
       "unix:$dir/db.sock" --pidfile="$dir/vs.pid" --unixctl="$dir/vs.ctl" --detach --no-chdir \
       --log-file="$dir/vs.log"

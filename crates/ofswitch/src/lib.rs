@@ -396,13 +396,16 @@ impl Switch {
     pub fn set_ports(&mut self, ports: Vec<PortDesc>) -> Vec<Outgoing> {
         let mut out = Vec::new();
         let old = std::mem::take(&mut self.ports);
+        // By number, so that a bridge with thousands of ports is compared in n log n.
+        let new_by_no: BTreeMap<u16, &PortDesc> = ports.iter().map(|p| (p.ofp_port, p)).collect();
+        let old_by_no: BTreeMap<u16, &PortDesc> = old.iter().map(|p| (p.ofp_port, p)).collect();
         for p in &old {
-            if !ports.iter().any(|n| n.ofp_port == p.ofp_port) {
+            if !new_by_no.contains_key(&p.ofp_port) {
                 self.port_status(openflow::msgs::port::reason::DELETE, p, &mut out);
             }
         }
         for p in &ports {
-            match old.iter().find(|o| o.ofp_port == p.ofp_port) {
+            match old_by_no.get(&p.ofp_port).copied() {
                 None => self.port_status(openflow::msgs::port::reason::ADD, p, &mut out),
                 Some(o) if o != p => {
                     self.port_status(openflow::msgs::port::reason::MODIFY, p, &mut out)
@@ -518,7 +521,9 @@ impl Switch {
                 if h.version != v.wire()
                     && ![HELLO, ERROR, ECHO_REQUEST, ECHO_REPLY, VENDOR].contains(&h.msg_type)
                 {
-                    // OVS drops (and logs) messages in another version.
+                    // Open vSwitch answers a message in another version with
+                    // OFPBRC_BAD_VERSION, in the message's own version.
+                    send_error(conn, OfpErr::OFPBRC_BAD_VERSION, msg, &mut out);
                     return out;
                 }
                 match OfpMsg::decode(msg) {

@@ -305,7 +305,8 @@ impl Switch {
             if group_type == GroupType::FastFailover && !watched {
                 return Err(OfpErr::OFPGMFC_BAD_WATCH);
             }
-            if group_type != GroupType::FastFailover && watched {
+            // Open vSwitch takes liveness into account for select groups too.
+            if !matches!(group_type, GroupType::FastFailover | GroupType::Select) && watched {
                 return Err(OfpErr::OFPGMFC_WATCH_UNSUPPORTED);
             }
             buckets.push(Bucket {

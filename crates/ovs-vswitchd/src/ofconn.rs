@@ -250,12 +250,18 @@ impl SwitchEnv for Env<'_> {
         Ok(())
     }
 
-    fn port_mod(
-        &mut self,
-        _ofp_port: u16,
-        _config: u32,
-        _mask: u32,
-    ) -> Result<(), openflow::OfpErr> {
+    fn port_mod(&mut self, ofp_port: u16, config: u32, mask: u32) -> Result<(), openflow::OfpErr> {
+        const OFPPC_PORT_DOWN: u32 = 1;
+        if mask & OFPPC_PORT_DOWN != 0 {
+            if let Some(dev) = self
+                .odp_of
+                .get(&ofp_port)
+                .and_then(|odp| self.dp.netdev(*odp))
+            {
+                let _ = dev.set_up(config & OFPPC_PORT_DOWN == 0);
+                self.ports_changed = true;
+            }
+        }
         Ok(())
     }
 

@@ -49,6 +49,10 @@ pub struct IfaceRt {
     pub dp_type: String,
     /// `ofport_request` it was numbered with.
     pub ofport_request: Option<u16>,
+    /// Ethernet address (read once when the port is added, updated when we set it).
+    pub mac: [u8; 6],
+    /// Kernel interface index (0 for ports without one).
+    pub ifindex: i64,
 }
 
 /// What the status columns of an interface should say.
@@ -294,6 +298,7 @@ impl Vswitch {
         let Some(br) = self.bridges.get(&name) else {
             return;
         };
+        let mut changed = br.cfg != *bcfg;
         // Remove what is gone or changed.
         let mut remove = Vec::new();
         for (iname, rt) in &br.ifaces {
@@ -324,6 +329,7 @@ impl Vswitch {
             };
             self.remove_bridge_ports(&snapshot_br, remove.clone());
         }
+        changed |= !remove.is_empty();
         if let Some(br) = self.bridges.get_mut(&name) {
             for r in &remove {
                 br.ifaces.remove(r);
@@ -350,7 +356,10 @@ impl Vswitch {
                     .get_mut(&name)
                     .and_then(|b| b.ifaces.get_mut(&iname))
                 {
-                    rt.uuid = iuuid;
+                    if rt.uuid != iuuid {
+                        rt.uuid = iuuid;
+                        changed = true;
+                    }
                     if let Some((p, _)) = &spec {
                         rt.port = p.name.clone();
                     }
@@ -370,7 +379,21 @@ impl Vswitch {
             let result = self.add_iface(bcfg, &iname, &itype, &options, ofreq, is_local);
             match result {
                 Ok((ofp, odp, dp_type)) => {
+                    changed = true;
+                    let dev = self.dp.netdev(odp);
+                    let mac = dev
+                        .as_ref()
+                        .and_then(|d| d.mac().ok())
+                        .map(|m| m.0)
+                        .unwrap_or([0; 6]);
+                    let ifindex = dev
+                        .as_ref()
+                        .and_then(|d| d.ifindex().ok())
+                        .map(i64::from)
+                        .unwrap_or(0);
                     let rt = IfaceRt {
+                        mac,
+                        ifindex,
                         uuid: iuuid,
                         port: pname,
                         iface_type: itype,
@@ -409,7 +432,11 @@ impl Vswitch {
             }
         }
         let _ = local_cfg;
-        self.update_bridge_state(bcfg);
+        // Nothing about this bridge changed: leave it alone (a host with many ports gets
+        // a database update for every change anywhere).
+        if changed {
+            self.update_bridge_state(bcfg);
+        }
     }
 
     fn add_iface(
@@ -482,11 +509,7 @@ impl Vswitch {
         let mut descs = Vec::new();
         for (iname, i) in &br.ifaces {
             let dev = dp.netdev(i.odp_port);
-            let mac = dev
-                .as_ref()
-                .and_then(|d| d.mac().ok())
-                .map(|m| m.0)
-                .unwrap_or([0; 6]);
+            let mac = i.mac;
             macs.insert(iname.clone(), mac);
             let up = dev
                 .as_ref()
@@ -518,12 +541,7 @@ impl Vswitch {
                         ofport: i64::from(i.ofp_port),
                         error: None,
                         mac_in_use: Some(mac_string(mac)),
-                        ifindex: Some(
-                            dev.as_ref()
-                                .and_then(|d| d.ifindex().ok())
-                                .map(i64::from)
-                                .unwrap_or(0),
-                        ),
+                        ifindex: Some(i.ifindex),
                         up: Some(up),
                     },
                 );
@@ -561,9 +579,15 @@ impl Vswitch {
             .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
             .unwrap_or_else(|| hw.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
         br.datapath_id = dpid;
-        if let Some(local) = br.ifaces.get(&bcfg.name) {
-            if let Some(dev) = dp.netdev(local.odp_port) {
-                let _ = dev.set_mac(netdev::MacAddr(hw));
+        if let Some(local) = br.ifaces.get_mut(&bcfg.name) {
+            if local.mac != hw {
+                if let Some(dev) = dp.netdev(local.odp_port) {
+                    let _ = dev.set_mac(netdev::MacAddr(hw));
+                }
+                local.mac = hw;
+            }
+            if let Some(st) = local.uuid.and_then(|u| self.status.get_mut(&u)) {
+                st.mac_in_use = Some(mac_string(hw));
             }
             for d in descs.iter_mut() {
                 if d.ofp_port == OFPP_LOCAL {
