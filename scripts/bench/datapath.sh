@@ -40,29 +40,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in() { local n=$1; shift; ip netns exec "$n" "$@"; }
+nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
 
 setup_ns() {
-    for n in $NSA $NSB $NSW; do ip netns del $n 2>/dev/null; ip netns add $n; in $n ip link set lo up; done
+    for n in $NSA $NSB $NSW; do ip netns del $n 2>/dev/null; ip netns add $n; nsx $n ip link set lo up; done
     for n in $NSA $NSB $NSW; do
-        in $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     done
     ip link add pa netns $NSW type veth peer name eth0 netns $NSA
     ip link add pb netns $NSW type veth peer name eth0 netns $NSB
-    in $NSA ip addr add 10.77.0.1/24 dev eth0; in $NSA ip link set eth0 up
-    in $NSB ip addr add 10.77.0.2/24 dev eth0; in $NSB ip link set eth0 up
-    in $NSW ip link set pa up; in $NSW ip link set pb up
+    nsx $NSA ip addr add 10.77.0.1/24 dev eth0; nsx $NSA ip link set eth0 up
+    nsx $NSB ip addr add 10.77.0.2/24 dev eth0; nsx $NSB ip link set eth0 up
+    nsx $NSW ip link set pa up; nsx $NSW ip link set pb up
 }
 
 offloads() { # on|off
-    for n in $NSA $NSB; do
-        in $n ethtool -K eth0 tso $1 gso $1 gro $1 tx $1 rx $1 >/dev/null 2>&1
+    local ns p
+    for ns in $NSA $NSB; do
+        nsx $ns ethtool -K eth0 tso $1 gso $1 gro $1 tx $1 rx $1 >/dev/null 2>&1
     done
-    for p in pa pb; do in $NSW ethtool -K $p tso $1 gso $1 gro $1 tx $1 rx $1 >/dev/null 2>&1; done
+    for p in pa pb; do nsx $NSW ethtool -K $p tso $1 gso $1 gro $1 tx $1 rx $1 >/dev/null 2>&1; done
 }
 
 wait_ping() {
-    for _ in $(seq 100); do in $NSA ping -c1 -W1 10.77.0.2 >/dev/null 2>&1 && return 0; done
+    for _ in $(seq 100); do nsx $NSA ping -c1 -W1 10.77.0.2 >/dev/null 2>&1 && return 0; done
     return 1
 }
 
@@ -78,7 +79,7 @@ start_switch() {
     fi
     export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
     $tool create $d/conf.db $schema
-    in $NSW $srv $d/conf.db --remote=punix:$d/db.sock --pidfile=$d/db.pid --detach --no-chdir \
+    nsx $NSW $srv $d/conf.db --remote=punix:$d/db.sock --pidfile=$d/db.pid --detach --no-chdir \
         --log-file=$d/db.log --unixctl=$d/db.ctl
     PIDS+=("$(cat $d/db.pid)")
     VSCTL="$vsctl --db=unix:$d/db.sock --timeout=30"
@@ -86,7 +87,7 @@ start_switch() {
     if [ $impl = ovs ] && [ "${OVS_TSO:-0}" = 1 ]; then
         $VSCTL --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
     fi
-    in $NSW $vsd unix:$d/db.sock --pidfile=$d/vs.pid --detach --no-chdir --log-file=$d/vs.log \
+    nsx $NSW $vsd unix:$d/db.sock --pidfile=$d/vs.pid --detach --no-chdir --log-file=$d/vs.log \
         --unixctl=$d/vs.ctl
     PIDS+=("$(cat $d/vs.pid)")
     $VSCTL add-br br0 -- set bridge br0 datapath_type=netdev -- add-port br0 pa -- add-port br0 pb
@@ -104,11 +105,11 @@ stop_switch() {
 }
 
 start_bridge() {
-    in $NSW ip link add br0 type bridge
-    in $NSW ip link set pa master br0; in $NSW ip link set pb master br0
-    in $NSW ip link set br0 up
+    nsx $NSW ip link add br0 type bridge
+    nsx $NSW ip link set pa master br0; nsx $NSW ip link set pb master br0
+    nsx $NSW ip link set br0 up
 }
-stop_bridge() { in $NSW ip link del br0; }
+stop_bridge() { nsx $NSW ip link del br0; }
 
 add_rules() { # 10,000 rules that match nothing of the test traffic
     local f=$WORK/rules
@@ -120,14 +121,14 @@ add_rules() { # 10,000 rules that match nothing of the test traffic
 }
 
 iperf_server() {
-    in $NSB iperf3 -s -D -1 -p $1 >/dev/null 2>&1
-    for _ in $(seq 50); do in $NSB ss -ltn 2>/dev/null | grep -q ":$1 " && return; sleep 0.05; done
+    nsx $NSB iperf3 -s -D -1 -p $1 >/dev/null 2>&1
+    for _ in $(seq 50); do nsx $NSB ss -ltn 2>/dev/null | grep -q ":$1 " && return; sleep 0.05; done
 }
 
 tcp() { # streams -> Gb/s
     local port=$((5201 + RANDOM % 500))
     iperf_server $port
-    in $NSA iperf3 -c 10.77.0.2 -p $port -t $DUR -P $1 -J 2>/dev/null | python3 -c '
+    nsx $NSA iperf3 -c 10.77.0.2 -p $port -t $DUR -P $1 -J 2>/dev/null | python3 -c '
 import json,sys
 try:
     d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))
@@ -137,7 +138,7 @@ except Exception: print("0")'
 udp64() { # -> "received_pps lost_percent"
     local port=$((5801 + RANDOM % 500))
     iperf_server $port
-    in $NSA iperf3 -c 10.77.0.2 -p $port -u -b 0 -l 18 -t $DUR -J 2>/dev/null | python3 -c '
+    nsx $NSA iperf3 -c 10.77.0.2 -p $port -u -b 0 -l 18 -t $DUR -J 2>/dev/null | python3 -c '
 import json,sys
 try:
     d=json.load(sys.stdin)["end"]["sum"]
@@ -146,11 +147,11 @@ except Exception: print("0 100")'
 }
 
 rtt() { # -> avg ms
-    in $NSA ping -c 200 -i 0.01 -q 10.77.0.2 2>/dev/null | awk -F/ '/rtt|round-trip/ {print $5}'
+    nsx $NSA ping -c 200 -i 0.01 -q 10.77.0.2 2>/dev/null | awk -F/ '/rtt|round-trip/ {print $5}'
 }
 
 declare -A R
-measure() { # name suffix
+measure() { # name
     local n=$1
     offloads on; wait_ping
     R[$n.rtt]=$(rtt)

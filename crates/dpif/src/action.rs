@@ -21,6 +21,11 @@
 //! whose mask is nonzero, so one variant covers both; a plain set is simply one whose masks
 //! are all ones.
 //!
+//! ferroswitch adds five actions of its own for OpenFlow features Open vSwitch lacks:
+//! `push_pbb` and `pop_pbb` (802.1ah backbone header, I-SID 0 on push), `set_pbb_isid(N)`,
+//! and `copy_ttl_out` / `copy_ttl_in` (TTL copies between the outer MPLS label and the
+//! header inside it). Open vSwitch's own tools cannot parse them.
+//!
 //! Conntrack (`ct`) is carried for printing and parsing only; running it is the datapath's
 //! business ([`crate::execute::ExecSink::ct`]).
 
@@ -58,6 +63,18 @@ pub enum OdpAction {
     },
     /// Pop an MPLS label, setting the EtherType (`pop_mpls(eth_type=0x800)`).
     PopMpls(u16),
+    /// Push an 802.1ah backbone header with I-SID 0 (`push_pbb`). A ferroswitch
+    /// extension: Open vSwitch has no PBB actions.
+    PushPbb,
+    /// Pop the outer 802.1ah backbone header (`pop_pbb`; extension).
+    PopPbb,
+    /// Rewrite the outer I-TAG's service identifier (`set_pbb_isid(100)`; extension).
+    SetPbbIsid(u32),
+    /// Copy the TTL from the header inside the outer MPLS label out to it (`copy_ttl_out`;
+    /// extension: Open vSwitch has no TTL copies).
+    CopyTtlOut,
+    /// Copy the outer MPLS label's TTL to the header inside it (`copy_ttl_in`; extension).
+    CopyTtlIn,
     /// Rewrite header or metadata fields under a mask (`set(ipv4(src=1.2.3.4))`). Boxed to
     /// keep action lists compact (an attribute holds ten value/mask pairs).
     Set(Box<KeyAttr>),
@@ -284,6 +301,13 @@ impl OdpAction {
             }
             OdpAction::PopMpls(t) => {
                 let _ = write!(out, "pop_mpls(eth_type=0x{t:x})");
+            }
+            OdpAction::PushPbb => out.push_str("push_pbb"),
+            OdpAction::CopyTtlOut => out.push_str("copy_ttl_out"),
+            OdpAction::CopyTtlIn => out.push_str("copy_ttl_in"),
+            OdpAction::PopPbb => out.push_str("pop_pbb"),
+            OdpAction::SetPbbIsid(v) => {
+                let _ = write!(out, "set_pbb_isid({v})");
             }
             OdpAction::Set(attr) => {
                 out.push_str("set(");
@@ -533,6 +557,13 @@ fn parse_action(s: &str) -> Result<OdpAction, ParseError> {
     Ok(match name {
         "drop" if args.is_none() => OdpAction::Drop,
         "pop_vlan" if args.is_none() => OdpAction::PopVlan,
+        "push_pbb" if args.is_none() => OdpAction::PushPbb,
+        "copy_ttl_out" if args.is_none() => OdpAction::CopyTtlOut,
+        "copy_ttl_in" if args.is_none() => OdpAction::CopyTtlIn,
+        "pop_pbb" if args.is_none() => OdpAction::PopPbb,
+        "set_pbb_isid" => {
+            OdpAction::SetPbbIsid(parse_uint("set_pbb_isid", need()?, 0xff_ffff)? as u32)
+        }
         "ct_clear" if args.is_none() => OdpAction::CtClear,
         "ct" => OdpAction::Ct(Box::new(parse_ct(args.unwrap_or(""))?)),
         "lb_output" => OdpAction::LbOutput(u32_of("lb_output", need()?)?),

@@ -266,7 +266,23 @@ fn run(
             }
             OdpAction::PopMpls(t) => {
                 packet.parse();
-                let _ = packet.pop_mpls(EtherType::from(*t));
+                if packet.pop_mpls(EtherType::from(*t)).is_ok() {
+                    pad_to_min_frame(packet);
+                }
+            }
+            OdpAction::PushPbb => {
+                let _ = packet.push_pbb(0);
+            }
+            OdpAction::PopPbb => {
+                if packet.pop_pbb().is_ok() {
+                    pad_to_min_frame(packet);
+                }
+            }
+            OdpAction::CopyTtlOut | OdpAction::CopyTtlIn => {
+                packet.copy_mpls_ttl(matches!(a, OdpAction::CopyTtlOut));
+            }
+            OdpAction::SetPbbIsid(v) => {
+                packet.set_pbb_isid(*v);
             }
             OdpAction::Set(attr) => apply_set(packet, md, attr),
             OdpAction::Sample {
@@ -326,13 +342,37 @@ fn mix(h: u32, v: u32) -> u32 {
     x ^ (x >> 15)
 }
 
-/// The `hash` action's 5-tuple hash (addresses, protocol and ports when present).
+/// Smallest Ethernet frame (without FCS).
+const MIN_FRAME: usize = 60;
+
+/// After a pop shortened a frame below the Ethernet minimum, pads it with zeros as a NIC
+/// would on transmit: a frame that came in padded to 60 bytes leaves padded to 60 bytes
+/// (the padding after the IP datagram is not part of it). Open vSwitch leaves such frames
+/// short, which virtual links deliver as they are.
+fn pad_to_min_frame(packet: &mut PacketBuf) {
+    let n = packet.len();
+    if n < MIN_FRAME {
+        packet.extend_from_slice(&[0; MIN_FRAME][..MIN_FRAME - n]);
+    }
+}
+
+/// The `hash` action's hash: IP (or ARP) addresses, protocol and ports when present, and
+/// the Ethernet addresses; symmetric for `sym_l4`.
 fn packet_hash(d: &[u8], alg: HashAlg, basis: u32) -> u32 {
     let l = Layers::parse(d);
     let mut src: Vec<u8> = Vec::new();
     let mut dst: Vec<u8> = Vec::new();
+    // Ethernet addresses count too (frames that differ only there spread as well).
+    let mut macs = (d.get(6..12).unwrap_or(&[]), d.get(0..6).unwrap_or(&[]));
+    if alg == HashAlg::SymL4 && macs.0 > macs.1 {
+        macs = (macs.1, macs.0);
+    }
     if let Some(l3) = l.l3.map(usize::from) {
         match l.ethertype {
+            EtherType::Arp | EtherType::Rarp => {
+                src.extend_from_slice(d.get(l3 + 14..l3 + 18).unwrap_or(&[]));
+                dst.extend_from_slice(d.get(l3 + 24..l3 + 28).unwrap_or(&[]));
+            }
             EtherType::Ipv4 => {
                 src.extend_from_slice(d.get(l3 + 12..l3 + 16).unwrap_or(&[]));
                 dst.extend_from_slice(d.get(l3 + 16..l3 + 20).unwrap_or(&[]));
@@ -352,10 +392,15 @@ fn packet_hash(d: &[u8], alg: HashAlg, basis: u32) -> u32 {
         std::mem::swap(&mut src, &mut dst);
     }
     let mut h = mix(basis, l.ip_proto.map_or(0, |p| u32::from(u8::from(p))));
-    for b in src.iter().chain(dst.iter()) {
+    for b in src.iter().chain(dst.iter()).chain(macs.0).chain(macs.1) {
         h = mix(h, u32::from(*b));
     }
-    h
+    // Final avalanche: callers use the low bits.
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
 }
 
 // ---- byte helpers (all bounds-checked; out-of-range reads are None, writes are skipped) ----

@@ -34,6 +34,10 @@
 //! * **MPLS.** Up to three label stack entries (the stack is read to its bottom-of-stack bit
 //!   or the end of the frame): the top one in `mpls_label`/`mpls_tc`/`mpls_bos`/`mpls_ttl`,
 //!   the next two in [`Flow::mpls_lse`]. Nothing beyond an MPLS stack is extracted.
+//! * **PBB** (802.1ah, EtherType 0x88e7; an extension, OVS stops at the EtherType): the
+//!   I-TAG's 24-bit service identifier in `pbb_isid`; the customer frame is not looked into.
+//! * **IPv6 extension headers** (an extension): `ipv6_exthdr` summarises the chain with
+//!   OpenFlow 1.3's `OFPIEH_*` bits.
 //! * **ARP/RARP.** Only the Ethernet/IPv4 layout (hardware type 1, protocol 0x0800, lengths
 //!   6 and 4, all 28 bytes present) is read: `arp_spa`, `arp_tpa`, `arp_sha`, `arp_tha` and
 //!   `arp_op`. OVS keeps the opcode in an 8-bit slot and drops an opcode above 255, so such
@@ -220,6 +224,17 @@ pub fn extract_with_layers(
         flow.set_vlan_tpid(i, v.tpid);
     }
     flow.set_dl_type(l.ethertype.value());
+    if l.ethertype.value() == packet::buffer::PBB_ETH_TYPE {
+        // 802.1ah: the I-TAG's service identifier; the customer frame is not looked into
+        // (pop_pbb and a new lookup do that). An extension: Open vSwitch stops here.
+        if let Some(at) = packet::buffer::pbb_itag_offset(packet) {
+            if let Some(b) = packet.get(at + 1..at + 4) {
+                let isid = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+                flow.set(FieldId::PbbIsid, u128::from(isid));
+            }
+        }
+        return l;
+    }
 
     let Some(l3) = l.l3.map(usize::from) else {
         return l;
@@ -323,8 +338,82 @@ fn put_ipv6(packet: &[u8], l3: &[u8], l: &Layers, md: &Metadata, flow: &mut Flow
         return;
     }
     flow.set(FieldId::Ipv6Label, u128::from(ip.flow_label()));
+    flow.set(FieldId::Ipv6Exthdr, u128::from(ipv6_exthdr(l3)));
     put_ip_common(ip.traffic_class(), ip.hop_limit(), l, flow);
     put_l4(packet, l, ct_ports, flow);
+}
+
+/// OpenFlow 1.3's `OFPIEH_*` summary of an IPv6 extension-header chain: one bit per
+/// header kind seen (no-next 0x1, ESP 0x2, AH 0x4, destination options 0x8, fragment
+/// 0x10, routing 0x20, hop-by-hop 0x40), 0x80 when a kind repeats (destination options
+/// may appear twice), 0x100 when hop-by-hop is not first or the order differs from the
+/// preferred one (hop-by-hop, destination, routing, fragment, AH, ESP, destination). The
+/// walk stops at the first upper-layer header, at ESP and at a truncated header.
+pub(crate) fn ipv6_exthdr(l3: &[u8]) -> u16 {
+    const NONEXT: u16 = 1;
+    const ESP: u16 = 1 << 1;
+    const AUTH: u16 = 1 << 2;
+    const DEST: u16 = 1 << 3;
+    const FRAG: u16 = 1 << 4;
+    const ROUTER: u16 = 1 << 5;
+    const HOP: u16 = 1 << 6;
+    const UNREP: u16 = 1 << 7;
+    const UNSEQ: u16 = 1 << 8;
+    // Rank of each kind in the preferred order (a second DEST comes last).
+    let rank = |bit: u16, second_dest: bool| match bit {
+        HOP => 0,
+        DEST if !second_dest => 1,
+        ROUTER => 2,
+        FRAG => 3,
+        AUTH => 4,
+        ESP => 5,
+        _ => 6,
+    };
+    let Some(&first) = l3.get(6) else {
+        return 0;
+    };
+    let (mut bits, mut nh, mut off, mut last_rank, mut dests) = (0u16, first, 40usize, 0u8, 0u8);
+    for n in 0..16 {
+        let bit = match nh {
+            0 => HOP,
+            60 => DEST,
+            43 => ROUTER,
+            44 => FRAG,
+            51 => AUTH,
+            50 => ESP,
+            59 => NONEXT,
+            _ => break,
+        };
+        if bit == NONEXT {
+            bits |= NONEXT;
+            break;
+        }
+        if bit == DEST {
+            dests += 1;
+        }
+        if bits & bit != 0 && !(bit == DEST && dests == 2) {
+            bits |= UNREP;
+        }
+        let r = rank(bit, bit == DEST && dests > 1);
+        if (bit == HOP && n != 0) || r < last_rank {
+            bits |= UNSEQ;
+        }
+        last_rank = last_rank.max(r);
+        bits |= bit;
+        if bit == ESP {
+            break;
+        }
+        let (Some(&next), Some(&len)) = (l3.get(off), l3.get(off + 1)) else {
+            break;
+        };
+        off += match bit {
+            AUTH => (usize::from(len) + 2) * 4,
+            FRAG => 8,
+            _ => (usize::from(len) + 1) * 8,
+        };
+        nh = next;
+    }
+    bits
 }
 
 fn put_ip_common(tos: u8, ttl: u8, l: &Layers, flow: &mut Flow) {
@@ -557,6 +646,10 @@ pub fn packet_wildcards(flow: &Flow) -> FlowWildcards {
             }
             return wc;
         }
+        0x88e7 => {
+            full(&mut wc, FieldId::PbbIsid);
+            return wc;
+        }
         0x8847 | 0x8848 => {
             for f in [
                 FieldId::MplsLabel,
@@ -747,6 +840,52 @@ mod tests {
             run(&arp(0x102), &Metadata::default()).get(FieldId::ArpOp),
             0
         );
+    }
+
+    #[test]
+    fn ipv6_extension_header_summary() {
+        let chain = |first: u8, hdrs: &[&[u8]]| {
+            let mut l3 = vec![0x60, 0, 0, 0, 0, 0, first, 64];
+            l3.extend_from_slice(&[0; 32]);
+            for h in hdrs {
+                l3.extend_from_slice(h);
+            }
+            l3
+        };
+        let hop = [51, 0, 1, 4, 0, 0, 0, 0];
+        let auth = [6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(ipv6_exthdr(&chain(0, &[&hop, &auth])), 0x44);
+        assert_eq!(ipv6_exthdr(&chain(6, &[])), 0);
+        assert_eq!(ipv6_exthdr(&chain(59, &[])), 0x1);
+        // Hop-by-hop after another header is out of sequence; a repeat is flagged.
+        let dest_then_hop = [0, 0, 1, 4, 0, 0, 0, 0];
+        let hop_again = [0, 0, 1, 4, 0, 0, 0, 0];
+        let hop_last = [6, 0, 1, 4, 0, 0, 0, 0];
+        assert_eq!(
+            ipv6_exthdr(&chain(60, &[&dest_then_hop, &hop_again, &hop_last])),
+            0x8 | 0x40 | 0x80 | 0x100
+        );
+        // Truncated: the kinds seen so far.
+        assert_eq!(ipv6_exthdr(&chain(0, &[])), 0x40);
+        assert_eq!(ipv6_exthdr(&[0x60]), 0);
+    }
+
+    #[test]
+    fn pbb_isid_behind_backbone_tag() {
+        let f = frame(&[
+            &[0x88, 0xa8, 0, 10, 0x88, 0xe7],
+            &[0x60, 0x01, 0x02, 0x03],
+            &MACS[..12],
+            &[8, 0],
+        ]);
+        let flow = run(&f, &Metadata::default());
+        assert_eq!(flow.dl_type(), 0x88e7);
+        assert_eq!(flow.get(FieldId::PbbIsid), 0x01_0203);
+        assert_eq!(flow.nw_proto(), 0);
+        assert_eq!(packet_wildcards(&flow).get(FieldId::PbbIsid), 0xff_ffff);
+        // A truncated I-TAG leaves the field zero.
+        let short = frame(&[&[0x88, 0xe7], &[0, 1]]);
+        assert_eq!(run(&short, &Metadata::default()).get(FieldId::PbbIsid), 0);
     }
 
     #[test]

@@ -344,7 +344,7 @@ fields! {
     ArpOp, ArpSpa, ArpTpa, ArpSha, ArpTha,
     TpSrc, TpDst, TcpSrc, TcpDst, TcpFlags, UdpSrc, UdpDst, SctpSrc, SctpDst,
     IcmpType, IcmpCode, Icmpv6Type, Icmpv6Code, NdTarget, NdSll, NdTll,
-    PbbIsid,
+    PbbIsid, Ipv6Exthdr,
 }
 
 const fn loc(word: u8, shift: u8, bits: u8) -> Loc {
@@ -523,7 +523,7 @@ const fn xxreg(i: u8) -> FieldInfo {
 // 19 ct_state,ct_mark | 20-21 ct_label | 22 dl_dst,dl_type | 23 dl_src,vlan_tci |
 // 24 nw_src,nw_dst | 25-26 ipv6_src | 27-28 ipv6_dst | 29-30 nd_target |
 // 31 ipv6_label,nw_proto,tos,nw_ttl,nw_frag | 32 tp_src,tp_dst,tcp_flags,arp_op |
-// 33 arp_sha | 34 arp_tha | 35 nd_sll | 36 nd_tll | 37 arp_spa,arp_tpa |
+// 33 arp_sha,ipv6_exthdr | 34 arp_tha | 35 nd_sll | 36 nd_tll | 37 arp_spa,arp_tpa |
 // 38 mpls_label,mpls_tc,mpls_bos,mpls_ttl | 39 ct_nw_src,ct_nw_dst | 40-41 ct_ipv6_src |
 // 42-43 ct_ipv6_dst | 44 ct_tp_src,ct_tp_dst,ct_nw_proto,pbb_isid |
 // 45-46 storage outside the registry (`flow::ExtraField`: MPLS LSEs 1-2, IGMP group / ND
@@ -571,7 +571,7 @@ static FIELDS: [FieldInfo; FieldId::ALL.len()] = [
     of1x(trunc(view(fi(F::VlanPcp, "vlan_pcp", &[], 8, 0x7, NO, P::Vlan, true, V::Decimal, None, ox(7), loc(23, 13, 3)))), Of1xSupport::Exact, Of1xSupport::Exact),
     of1x(trunc(fi(F::MplsLabel, "mpls_label", &[], 32, 0xfffff, NO, P::Mpls, true, V::Decimal, None, ox(34), loc(38, 32, 32))), Of1xSupport::No, Of1xSupport::Exact),
     of1x(trunc(fi(F::MplsTc, "mpls_tc", &[], 8, 0x7, NO, P::Mpls, true, V::Decimal, None, ox(35), loc(38, 24, 8))), Of1xSupport::No, Of1xSupport::Exact),
-    trunc(fi(F::MplsBos, "mpls_bos", &[], 8, 0x1, NO, P::Mpls, true, V::Decimal, None, ox(36), loc(38, 16, 8))),
+    trunc(fi(F::MplsBos, "mpls_bos", &[], 8, 0x1, NO, P::Mpls, false, V::Decimal, None, ox(36), loc(38, 16, 8))),
     fi(F::MplsTtl, "mpls_ttl", &[], 8, mask_of(8), NO, P::Mpls, true, V::Decimal, nx(30), None, loc(38, 8, 8)),
     of1x(fi(F::IpSrc, "ip_src", &["nw_src"], 32, mask_of(32), ARB, P::Ipv4, true, V::Ipv4, nof(7), ox(11), loc(24, 32, 32)), Of1xSupport::Cidr, Of1xSupport::Masked),
     of1x(fi(F::IpDst, "ip_dst", &["nw_dst"], 32, mask_of(32), ARB, P::Ipv4, true, V::Ipv4, nof(8), ox(12), loc(24, 0, 32)), Of1xSupport::Cidr, Of1xSupport::Masked),
@@ -607,6 +607,9 @@ static FIELDS: [FieldInfo; FieldId::ALL.len()] = [
     fi(F::NdTll, "nd_tll", &[], 48, mask_of(48), ARB, P::NdAdvert, true, V::Ethernet, nx(25), ox(33), loc(36, 16, 48)),
     // 802.1ah I-SID (OXM PBB_ISID): an extension, Open vSwitch has no PBB support.
     fi(F::PbbIsid, "pbb_isid", &[], 24, mask_of(24), ARB, P::Pbb, true, V::Decimal, None, ox(37), loc(44, 0, 24)),
+    // OpenFlow 1.3 IPV6_EXTHDR pseudo-field (OFPIEH_* bits): an extension, Open vSwitch
+    // does not support it.
+    nbytes(fi(F::Ipv6Exthdr, "ipv6_exthdr", &[], 16, 0x1ff, ARB, P::Ipv6, false, V::Hex, None, ox(39), loc(33, 0, 16)), 2),
 ];
 
 impl FieldId {

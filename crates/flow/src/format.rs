@@ -242,6 +242,9 @@ pub fn format_match(m: &Match, ports: Option<&PortMap>) -> String {
     o.dec("mpls_tc", FieldId::MplsTc);
     o.dec("mpls_ttl", FieldId::MplsTtl);
     o.dec("mpls_bos", FieldId::MplsBos);
+    // Extensions Open vSwitch lacks (so no order of its to follow).
+    o.dec("pbb_isid", FieldId::PbbIsid);
+    o.hex("ipv6_exthdr", FieldId::Ipv6Exthdr);
     for (name, f) in [
         ("mpls_lse1", ExtraField::MplsLse1),
         ("mpls_lse2", ExtraField::MplsLse2),

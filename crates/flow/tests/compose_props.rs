@@ -259,6 +259,13 @@ fn build(dst: u64, src: u64, tags: (Tag, Tag), l3: &L3) -> Flow {
                 f.set_ipv6_src(ip.src);
                 f.set_ipv6_dst(ip.dst);
                 f.set(FieldId::Ipv6Label, u128::from(ip.label));
+                // ESP and "no next header" show in the OpenFlow extension-header summary.
+                let exthdr = match ip.proto {
+                    50 => 0x2,
+                    59 => 0x1,
+                    _ => 0,
+                };
+                f.set(FieldId::Ipv6Exthdr, exthdr);
             } else {
                 f.set_dl_type(0x0800);
                 f.set_nw_src(ip.src as u32);

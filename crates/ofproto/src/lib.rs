@@ -28,8 +28,15 @@
 //! `mod_vlan_vid`/`mod_vlan_pcp`/`strip_vlan`/`push_vlan`/`pop_vlan`, `write_metadata`,
 //! registers, `note`, `exit`, `clone`, `set_queue`/`pop_queue`/`enqueue` (as
 //! `set(skb_priority(..))`), the OpenFlow 1.1+ action set (`write_actions`,
-//! `clear_actions`), and groups `all`, `indirect`, `ff` (fast failover on port liveness)
-//! and `select` (Open vSwitch's default dp_hash method: `hash(sym_l4(0)),recirc(N)`).
+//! `clear_actions`), groups `all`, `indirect`, `ff` (fast failover on port liveness)
+//! and `select` (Open vSwitch's default dp_hash method: `hash(sym_l4(0)),recirc(N)`, the
+//! bucket chosen by weight from the low six bits of `dp_hash` after recirculation), MPLS
+//! (`push_mpls`, `pop_mpls`, `set_mpls_*`, `dec_mpls_ttl`, `copy_ttl_in/out`) and PBB
+//! (`push_pbb`, `pop_pbb`, `pbb_isid` rewrites; an extension). Decisions that need the
+//! packet looked at again (after popping the last MPLS label or a PBB header, and a select
+//! group's bucket) *freeze*: the rest of the translation is kept in the snapshot's
+//! [`RecircTable`] under a recirculation id and resumed when the packet comes back
+//! ([`recirc`]).
 //!
 //! Nothing here does I/O or reads a clock ([`XlateOptions::now_ms`] is passed in), and
 //! recirculation ids come from the caller ([`XlateOptions::next_recirc_id`]). The module
@@ -44,14 +51,17 @@
 //!
 //! # Not done yet
 //!
-//! MPLS, conntrack, `learn`, `multipath`/`bundle`, `sample`, meters, tunnels, conjunctive
-//! matches, select groups after recirculation (bucket
-//! choice by dp_hash), mirrors, bonds, packet-in details (continuations, `pause`, the
-//! packet-in message itself). NORMAL clones the MAC table per call (it needs `&mut`).
+//! Conntrack, `learn`, `multipath`/`bundle`, `sample`, meters, tunnels, conjunctive
+//! matches, mirrors, bonds, packet-in details (continuations, `pause`, the packet-in
+//! message itself); a freeze keeps only the rest of the current action list (not the
+//! actions of outer rules after a `resubmit`). NORMAL clones the MAC table per call (it
+//! needs `&mut`).
 
+pub mod recirc;
 pub mod snapshot;
 pub mod xlate;
 
+pub use recirc::{FrozenState, RecircTable};
 pub use snapshot::{NormalState, OfActions, PortInfo, Snapshot};
 pub use xlate::{
     format_trace, megaflow_mask, xlate, xlate_actions, xlate_with, SideEffect, XlateError,

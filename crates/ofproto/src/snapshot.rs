@@ -98,6 +98,8 @@ pub struct Snapshot {
     /// Packet-in reasons some connected controller wants, one bit per OpenFlow reason code
     /// (`1 << PacketInReason::Action as u32`...); the others are marked `dont_send`.
     pub wanted_packet_ins: u32,
+    /// Frozen translation states, by recirculation id (filled by translation itself).
+    pub recirc: crate::recirc::RecircTable,
 }
 
 /// The state the `NORMAL` action reads.
@@ -119,6 +121,7 @@ impl Snapshot {
             groups: GroupTable::new(),
             normal: NormalState::default(),
             wanted_packet_ins: 0,
+            recirc: crate::recirc::RecircTable::new(),
         }
     }
 

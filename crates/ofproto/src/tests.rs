@@ -198,3 +198,181 @@ fn group_loops_end_at_the_depth_limit() {
     assert_eq!(out.error, Some(crate::XlateError::RecursionTooDeep));
     assert!(out.actions.is_empty());
 }
+
+fn mpls_flow(label: u32, ttl: u32) -> Flow {
+    let mut f = flow("in_port=1,mpls");
+    f.set_mpls_lse(0, (label << 12) | 0x100 | ttl);
+    f
+}
+
+#[test]
+fn pop_mpls_then_goto_table_recirculates_and_resumes() {
+    let s = snap_with(&[
+        (0, "mpls", "pop_mpls:0x0800,goto_table:1"),
+        (1, "ip,nw_src=10.0.0.1", "mod_nw_dst:10.0.0.9,output:2"),
+    ]);
+    let out = xlate_with(
+        &s,
+        &mpls_flow(100, 64),
+        XlateOptions {
+            next_recirc_id: 7,
+            ..XlateOptions::default()
+        },
+    );
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "pop_mpls(eth_type=0x800),recirc(0x7)"
+    );
+    assert_eq!(out.next_recirc_id, 8);
+    // The same first pass again (revalidation) reuses the id.
+    let again = xlate_with(&s, &mpls_flow(100, 64), XlateOptions::default());
+    assert_eq!(
+        dpif::format_actions(&again.actions),
+        "pop_mpls(eth_type=0x800),recirc(0x7)"
+    );
+    // The packet comes back, now IPv4.
+    let mut inner = flow("in_port=1,ip,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_proto=6");
+    inner.set(FieldId::RecircId, 7);
+    let second = xlate(&s, &inner, false);
+    assert_eq!(
+        dpif::format_actions(&second.actions),
+        "set(ipv4(dst=10.0.0.9)),12"
+    );
+    assert_eq!(second.wc.get(FieldId::RecircId), u128::from(u32::MAX));
+    // An unknown id drops.
+    inner.set(FieldId::RecircId, 99);
+    assert!(xlate(&s, &inner, false).actions.is_empty());
+}
+
+#[test]
+fn pop_mpls_then_output_needs_no_recirculation() {
+    let s = snap_with(&[(0, "mpls", "pop_mpls:0x86dd,output:2")]);
+    let out = xlate(&s, &mpls_flow(5, 9), false);
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "pop_mpls(eth_type=0x86dd),12"
+    );
+    assert!(s.recirc.is_empty());
+}
+
+#[test]
+fn push_mpls_takes_the_ip_ttl_and_commits_l3_first() {
+    let s = snap_with(&[(
+        0,
+        "ip",
+        "mod_nw_src:10.1.1.1,push_mpls:0x8847,set_mpls_label:77,output:2",
+    )]);
+    let out = xlate(
+        &s,
+        &flow("in_port=1,ip,nw_src=10.0.0.1,nw_ttl=33,nw_proto=6"),
+        false,
+    );
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "set(ipv4(src=10.1.1.1)),push_mpls(label=77,tc=0,ttl=33,bos=1,eth_type=0x8847),12"
+    );
+    // On an MPLS packet the new entry copies the top one.
+    let s = snap_with(&[(0, "mpls", "push_mpls:0x8847,output:2")]);
+    let out = xlate(&s, &mpls_flow(100, 64), false);
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "push_mpls(label=100,tc=0,ttl=64,bos=0,eth_type=0x8847),12"
+    );
+}
+
+#[test]
+fn mpls_ttl_actions_rewrite_the_top_entry() {
+    let s = snap_with(&[(0, "mpls", "dec_mpls_ttl,set_mpls_tc:3,output:2")]);
+    let out = xlate(&s, &mpls_flow(100, 64), false);
+    let lse = (100 << 12) | (3 << 9) | 0x100 | 63;
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        format!("set(mpls(label=100,tc=3,ttl=63,bos=1)),12")
+    );
+    assert_eq!(out.final_flow.mpls_lse(0), lse);
+    // TTL 1: packet-in with reason invalid_ttl, nothing else.
+    let out = xlate(&s, &mpls_flow(100, 1), false);
+    assert!(out.side_effects.iter().any(|e| matches!(
+        e,
+        SideEffect::PacketIn {
+            reason: ofp_actions::action::PacketInReason::InvalidTtl,
+            ..
+        }
+    )));
+    assert!(!dpif::format_actions(&out.actions).contains(",12"));
+    let s = snap_with(&[(0, "mpls", "copy_ttl_in,copy_ttl_out,output:2")]);
+    let out = xlate(&s, &mpls_flow(100, 64), false);
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "copy_ttl_in,copy_ttl_out,12"
+    );
+}
+
+#[test]
+fn pbb_push_pop_and_isid_rewrite() {
+    let s = snap_with(&[(0, "ip", "push_pbb:0x88e7,output:2")]);
+    let out = xlate(&s, &flow("in_port=1,ip"), false);
+    assert_eq!(dpif::format_actions(&out.actions), "push_pbb,12");
+    let s = snap_with(&[(
+        0,
+        "dl_type=0x88e7,pbb_isid=100",
+        "set_field:203->pbb_isid,output:2",
+    )]);
+    let mut f = flow("in_port=1,dl_type=0x88e7");
+    f.set(FieldId::PbbIsid, 100);
+    let out = xlate(&s, &f, false);
+    assert_eq!(dpif::format_actions(&out.actions), "set_pbb_isid(203),12");
+    assert_eq!(out.wc.get(FieldId::PbbIsid), 0xff_ffff);
+    let s = snap_with(&[
+        (0, "dl_type=0x88e7", "pop_pbb,goto_table:1"),
+        (1, "ip", "output:3"),
+    ]);
+    let out = xlate(&s, &f, false);
+    assert_eq!(dpif::format_actions(&out.actions), "pop_pbb,recirc(0x1)");
+    let mut inner = flow("in_port=1,ip");
+    inner.set(FieldId::RecircId, 1);
+    assert_eq!(
+        dpif::format_actions(&xlate(&s, &inner, false).actions),
+        "13"
+    );
+}
+
+#[test]
+fn select_group_resumes_with_a_weighted_bucket_and_the_rest() {
+    use ofproto_tables::{Bucket, GroupCommand, GroupMod, GroupType};
+    let mut s = snap_with(&[(0, "in_port=2", "group:5,output:1")]);
+    let bucket = |w: u16, port: &str| Bucket {
+        bucket_id: u32::from(w),
+        weight: w,
+        watch_port: None,
+        watch_group: None,
+        actions: OfActions(parse_actions(&format!("output:{port}"), None).unwrap()),
+    };
+    let gm = GroupMod {
+        command: GroupCommand::Add,
+        group_type: GroupType::Select,
+        group_id: 5,
+        buckets: vec![bucket(1, "1"), bucket(3, "3")],
+    };
+    s.groups.apply(&gm, 0).unwrap();
+    let out = xlate(&s, &flow("in_port=2"), false);
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        "hash(sym_l4(0)),recirc(0x1)"
+    );
+    let mut counts = [0usize; 2];
+    for h in 0..64u128 {
+        let mut f = flow("in_port=2");
+        f.set(FieldId::RecircId, 1);
+        f.set(FieldId::DpHash, h);
+        let out = xlate(&s, &f, false);
+        let text = dpif::format_actions(&out.actions);
+        match text.as_str() {
+            "11,11" => counts[0] += 1,
+            "13,11" => counts[1] += 1,
+            other => panic!("unexpected actions {other}"),
+        }
+        assert_eq!(out.wc.get(FieldId::DpHash), 0x3f);
+    }
+    assert_eq!(counts, [16, 48]);
+}

@@ -27,6 +27,8 @@ use ofproto_tables::{GroupType, RuleId, TableMiss, TABLE_INTERNAL};
 
 use crate::snapshot::Snapshot;
 
+mod mpls;
+
 /// How many resubmits/goto_tables deep translation may go (Open vSwitch's limit).
 pub const MAX_RESUBMIT_DEPTH: u32 = 64;
 
@@ -141,6 +143,11 @@ struct Ctx<'a> {
     /// Where the trace of the top rule's final resubmit/goto_table starts.
     top_jump: Option<usize>,
     now_ms: u64,
+    /// Set when a pop left headers the flow does not describe (`pop_mpls` of the bottom
+    /// label, `pop_pbb`): the next action that needs them freezes and recirculates.
+    reextract: bool,
+    /// The actions after a select group being run (frozen with its bucket choice).
+    group_rest: Option<Vec<Action>>,
 }
 
 /// Knobs of one translation.
@@ -227,8 +234,18 @@ fn run(
         now_ms: opts.now_ms,
         table_id: 0,
         cookie: 0,
+        reextract: false,
+        group_rest: None,
     };
+    let recirc_id = flow.get(FieldId::RecircId) as u32;
     match start {
+        None if recirc_id != 0 => match snap.recirc.get(recirc_id) {
+            Some(st) => cx.resume(&st),
+            None => cx.line(
+                0,
+                format!("No frozen state for recirc_id {recirc_id:#x}: drop"),
+            ),
+        },
         None => cx.table(0, 0, 4),
         Some(acts) => {
             cx.actions(acts, 4, 0);
@@ -356,6 +373,20 @@ impl Ctx<'_> {
         for (i, a) in acts.iter().enumerate() {
             if self.stop {
                 return None;
+            }
+            if self.reextract && mpls::needs_reextract(a) {
+                self.freeze(acts.get(i..).unwrap_or(&[]), None);
+                return None;
+            }
+            if let Action::Group(g) = a {
+                let select = self
+                    .snap
+                    .groups
+                    .get(*g)
+                    .is_some_and(|g| g.group_type == GroupType::Select);
+                if select {
+                    self.group_rest = Some(acts.get(i + 1..).unwrap_or(&[]).to_vec());
+                }
             }
             let last = i + 1 == acts.len();
             if let Some(start) = nested.take() {
@@ -525,6 +556,8 @@ impl Ctx<'_> {
                 let outer_tpid = self.flow.vlan_tpid(0);
                 self.flow.set_vlan_tci1(outer);
                 self.flow.set_vlan_tpid(1, outer_tpid);
+                // A new tag has VID 0 and PCP 0, as in Open vSwitch 3.1 (OpenFlow 1.3 would
+                // copy the outer tag's; the recorded traces pin Open vSwitch's choice).
                 self.flow.set_vlan_tci(VLAN_CFI);
                 self.flow.set_vlan_tpid(0, *tpid);
                 self.vlan_pushed = self.vlan_pushed.saturating_add(1);
@@ -578,6 +611,16 @@ impl Ctx<'_> {
                 // against Open vSwitch.)
                 return nested;
             }
+            Action::PushMpls(t) => self.push_mpls(*t),
+            Action::PopMpls(t) => self.pop_mpls(*t),
+            Action::SetMplsLabel(v) => self.set_mpls(FieldId::MplsLabel, u128::from(*v)),
+            Action::SetMplsTc(v) => self.set_mpls(FieldId::MplsTc, u128::from(*v)),
+            Action::SetMplsTtl(v) => self.set_mpls(FieldId::MplsTtl, u128::from(*v)),
+            Action::DecMplsTtl => self.dec_mpls_ttl(ind),
+            Action::CopyTtlOut => self.copy_ttl(true),
+            Action::CopyTtlIn => self.copy_ttl(false),
+            Action::PushPbb(_) => self.push_pbb(),
+            Action::PopPbb => self.pop_pbb(),
             Action::SetQueue(q) => self.flow.set(FieldId::SkbPriority, u128::from(*q)),
             Action::PopQueue => {
                 let q = self.orig.get(FieldId::SkbPriority);
@@ -882,15 +925,8 @@ impl Ctx<'_> {
                 // datapath, recirculate, and pick the bucket after recirculation. The trace
                 // of the first pass has no dp_hash yet and says so.
                 self.line(ind + 1, "-> no live bucket");
-                self.commit();
-                let id = self.next_recirc;
-                self.next_recirc += 1;
-                self.odp.push(OdpAction::Hash {
-                    alg: dpif::HashAlg::SymL4,
-                    basis: 0,
-                });
-                self.odp.push(OdpAction::Recirc(id));
-                self.stop = true;
+                let rest = self.group_rest.take().unwrap_or_default();
+                self.freeze(&rest, Some(group_id));
                 Vec::new()
             }
         };
@@ -913,6 +949,12 @@ impl Ctx<'_> {
     fn commit(&mut self) {
         let (f, b) = (self.flow, self.base);
         self.commit_attr(AttrKind::Eth, &[(0, FieldId::EthSrc), (1, FieldId::EthDst)]);
+        // Leaving MPLS: the pops come before the L3 rewrites they uncover.
+        let mpls_done =
+            mpls::is_mpls(b.get(FieldId::EthType)) && !mpls::is_mpls(f.get(FieldId::EthType));
+        if mpls_done {
+            self.commit_mpls();
+        }
         let et = f.get(FieldId::EthType);
         if et == ETH_TYPE_IP && f.get(FieldId::NwProto) != 0 {
             self.commit_attr(
@@ -975,8 +1017,11 @@ impl Ctx<'_> {
                 );
             }
         }
+        if !mpls_done {
+            self.commit_mpls();
+        }
+        self.commit_pbb();
         // VLAN tags last, as Open vSwitch commits them after the L3/L4 rewrites.
-        // VLAN tags.
         if (f.vlan_tci(), f.vlan_tci1()) != (b.vlan_tci(), b.vlan_tci1()) {
             // Rewriting a tag the packet came with depends on all of it.
             if b.vlan_tci() & VLAN_CFI != 0 && self.orig.vlan_tci() & VLAN_CFI != 0 {
@@ -1155,9 +1200,10 @@ pub fn megaflow_mask(flow: &Flow, wc: &FlowWildcards) -> FlowWildcards {
 /// which earlier action of the set it replaces (one per kind; `set_field` one per field).
 fn action_set_rank(a: &Action) -> (u8, Option<FieldId>) {
     match a {
-        Action::StripVlan { .. } | Action::PopMpls(_) => (1, None),
-        Action::PushMpls(_) => (2, None),
-        Action::PushVlan(_) => (3, None),
+        Action::CopyTtlIn => (0, None),
+        Action::StripVlan { .. } | Action::PopMpls(_) | Action::PopPbb => (1, None),
+        Action::PushMpls(_) | Action::PushPbb(_) => (2, None),
+        Action::PushVlan(_) | Action::CopyTtlOut => (3, None),
         Action::DecTtl(_) | Action::DecMplsTtl => (4, None),
         Action::SetField(sf) => (5, Some(sf.field)),
         Action::SetQueue(_) => (6, None),

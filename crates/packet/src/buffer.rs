@@ -506,6 +506,111 @@ impl PacketBuf {
         Ok(())
     }
 
+    /// Pushes an 802.1ah (PBB) backbone header in front of the whole frame, which becomes
+    /// the customer frame: backbone destination and source copied from the customer's,
+    /// EtherType 0x88e7, then an I-TAG with priority, DEI and UCA zero and service
+    /// identifier `isid` (24 bits). Clears the cached offsets (the frame must be parsed
+    /// again).
+    pub fn push_pbb(&mut self, isid: u32) -> Result<()> {
+        need("Ethernet", 12, self.len())?;
+        let mut h = [0u8; PBB_HEADER_LEN];
+        if let (Some(dst), Some(src)) = (h.get_mut(..12), self.data().get(..12)) {
+            dst.copy_from_slice(src);
+        }
+        set_u16(&mut h, 12, PBB_ETH_TYPE);
+        if let Some(t) = h.get_mut(14..18) {
+            t.copy_from_slice(&(isid & 0x00ff_ffff).to_be_bytes());
+        }
+        self.prepend(&h);
+        self.reset_offsets();
+        Ok(())
+    }
+
+    /// Removes the outer 802.1ah backbone header: everything before the customer frame
+    /// (backbone addresses, any backbone VLAN tags, the 0x88e7 EtherType and the I-TAG).
+    /// Fails, changing nothing, if the frame is not a complete PBB frame. Clears the cached
+    /// offsets.
+    pub fn pop_pbb(&mut self) -> Result<()> {
+        let Some(at) = pbb_itag_offset(self.data()) else {
+            return crate::error::malformed("packet", "pop_pbb on a frame without an I-TAG");
+        };
+        let end = at + 4;
+        if self.len() < end + 12 {
+            return crate::error::malformed("packet", "pop_pbb: truncated customer frame");
+        }
+        self.pull_front(end)?;
+        self.reset_offsets();
+        Ok(())
+    }
+
+    /// Rewrites the 24-bit service identifier of the outer I-TAG (`set_field` on
+    /// `pbb_isid`); false (no change) if the frame has no I-TAG.
+    pub fn set_pbb_isid(&mut self, isid: u32) -> bool {
+        let Some(at) = pbb_itag_offset(self.data()) else {
+            return false;
+        };
+        let d = self.data_mut();
+        let Some(tag) = d.get_mut(at + 1..at + 4) else {
+            return false;
+        };
+        tag.copy_from_slice(&(isid & 0x00ff_ffff).to_be_bytes()[1..]);
+        true
+    }
+
+    /// OpenFlow's `copy_ttl_out` (`outward`) and `copy_ttl_in` on an MPLS packet: copies
+    /// the TTL between the outermost label and the header just inside it (the next label,
+    /// or the IPv4 TTL / IPv6 hop limit after the bottom of the stack; an IPv4 header
+    /// checksum is updated). False, changing nothing, when the packet has no MPLS label or
+    /// what follows the bottom label is neither IPv4 nor IPv6.
+    pub fn copy_mpls_ttl(&mut self, outward: bool) -> bool {
+        let l = self.parse();
+        let Some(top) = l.l2_5.map(usize::from) else {
+            return false;
+        };
+        let d = self.data_mut();
+        let (Some(&bos_byte), Some(&top_ttl)) = (d.get(top + 2), d.get(top + 3)) else {
+            return false;
+        };
+        let inner = top + 4;
+        if bos_byte & 1 == 0 {
+            // Another label follows.
+            let Some(&in_ttl) = d.get(inner + 3) else {
+                return false;
+            };
+            let (at, v) = if outward {
+                (top + 3, in_ttl)
+            } else {
+                (inner + 3, top_ttl)
+            };
+            if let Some(b) = d.get_mut(at) {
+                *b = v;
+            }
+            return true;
+        }
+        let (ttl_at, v4) = match d.get(inner).map(|b| b >> 4) {
+            Some(4) => (inner + 8, true),
+            Some(6) => (inner + 7, false),
+            _ => return false,
+        };
+        if d.len() < inner + if v4 { 20 } else { 40 } {
+            return false;
+        }
+        let in_ttl = d[ttl_at];
+        if outward {
+            d[top + 3] = in_ttl;
+            return true;
+        }
+        if v4 {
+            let old = [d[ttl_at], d[ttl_at + 1]];
+            let new = [top_ttl, d[ttl_at + 1]];
+            let csum = get_u16(d, inner + 10);
+            let csum = crate::checksum::update_bytes(csum, &old, &new);
+            set_u16(d, inner + 10, csum);
+        }
+        d[ttl_at] = top_ttl;
+        true
+    }
+
     /// Pops the top MPLS label stack entry and writes `ethertype` into the
     /// type field before it; returns the removed entry.  The layer-2.5
     /// offset stays set while labels remain and is cleared after the
@@ -531,6 +636,27 @@ impl PacketBuf {
         }
         Ok(lse)
     }
+}
+
+/// The 802.1ah backbone EtherType.
+pub const PBB_ETH_TYPE: u16 = 0x88e7;
+/// Bytes [`PacketBuf::push_pbb`] adds: two addresses, the EtherType and the I-TAG.
+pub const PBB_HEADER_LEN: usize = 18;
+
+/// Offset of the I-TAG of a PBB frame (after the addresses, any VLAN tags and the 0x88e7
+/// EtherType), or `None` if the frame is not one.
+pub fn pbb_itag_offset(frame: &[u8]) -> Option<usize> {
+    let mut off = 12;
+    loop {
+        let t = u16::from_be_bytes([*frame.get(off)?, *frame.get(off + 1)?]);
+        match t {
+            0x8100 | 0x88a8 | 0x9100 => off += 4,
+            PBB_ETH_TYPE => break,
+            _ => return None,
+        }
+    }
+    let at = off + 2;
+    (frame.len() >= at + 4).then_some(at)
 }
 
 impl AsRef<[u8]> for PacketBuf {
@@ -682,5 +808,81 @@ mod tests {
         let mut short = PacketBuf::from_slice(&[1, 2, 3]);
         assert!(short.push_vlan(EtherType::Vlan, Tci(1)).is_err());
         assert_eq!(short.pop_vlan(), None);
+    }
+}
+
+#[cfg(test)]
+mod pbb_mpls_tests {
+    use super::*;
+
+    fn ipv4_frame(ttl: u8) -> Vec<u8> {
+        let mut f = vec![0x22; 6];
+        f.extend_from_slice(&[0x12; 6]);
+        f.extend_from_slice(&[0x08, 0x00]);
+        let mut ip = vec![
+            0x45, 0, 0, 20, 0, 1, 0, 0, ttl, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        let c = crate::checksum::checksum(&ip);
+        ip[10..12].copy_from_slice(&c.to_be_bytes());
+        f.extend_from_slice(&ip);
+        f
+    }
+
+    #[test]
+    fn push_pbb_wraps_the_frame_and_pop_pbb_unwraps_it() {
+        let orig = ipv4_frame(64);
+        let mut p = PacketBuf::from_slice(&orig);
+        p.push_pbb(0x0a0b0c).unwrap();
+        let d = p.data();
+        assert_eq!(d.len(), orig.len() + PBB_HEADER_LEN);
+        assert_eq!(&d[..12], &orig[..12]);
+        assert_eq!(&d[12..18], &[0x88, 0xe7, 0, 0x0a, 0x0b, 0x0c]);
+        assert_eq!(&d[18..], &orig[..]);
+        assert_eq!(pbb_itag_offset(d), Some(14));
+        assert!(p.set_pbb_isid(203));
+        assert_eq!(&p.data()[14..18], &[0, 0, 0, 203]);
+        p.pop_pbb().unwrap();
+        assert_eq!(p.data(), &orig[..]);
+        // Not a PBB frame: nothing changes.
+        assert!(p.pop_pbb().is_err());
+        assert!(!p.set_pbb_isid(1));
+        assert_eq!(p.data(), &orig[..]);
+    }
+
+    #[test]
+    fn pbb_behind_a_backbone_vlan_tag() {
+        let mut f = vec![0x22; 12];
+        f.extend_from_slice(&[0x88, 0xa8, 0, 10, 0x88, 0xe7, 0, 0, 0, 100]);
+        f.extend_from_slice(&ipv4_frame(5));
+        assert_eq!(pbb_itag_offset(&f), Some(18));
+        let mut p = PacketBuf::from_slice(&f);
+        p.pop_pbb().unwrap();
+        assert_eq!(p.data(), &ipv4_frame(5)[..]);
+        assert_eq!(pbb_itag_offset(&f[..20]), None);
+    }
+
+    #[test]
+    fn mpls_ttl_copies() {
+        let mut p = PacketBuf::from_slice(&ipv4_frame(32));
+        p.parse();
+        p.push_mpls(EtherType::from(0x8847), crate::mpls::Lse(0x0006_4140))
+            .unwrap();
+        assert!(p.copy_mpls_ttl(true));
+        assert_eq!(p.data()[17], 32);
+        let mut p2 = PacketBuf::from_slice(&ipv4_frame(32));
+        p2.parse();
+        p2.push_mpls(EtherType::from(0x8847), crate::mpls::Lse(0x0006_4140))
+            .unwrap();
+        assert!(p2.copy_mpls_ttl(false));
+        let ip = &p2.data()[18..38];
+        assert_eq!(ip[8], 64);
+        assert_eq!(
+            crate::checksum::checksum(ip),
+            0,
+            "IPv4 checksum still valid"
+        );
+        // Without a label nothing happens.
+        let mut p3 = PacketBuf::from_slice(&ipv4_frame(32));
+        assert!(!p3.copy_mpls_ttl(true));
     }
 }

@@ -227,6 +227,9 @@ pub fn encode_nxm(m: &Match, d: Dialect, w: &mut Writer) {
         put_exact(w, m, F::MplsTtl, d);
         put_exact(w, m, F::MplsLabel, d);
     }
+    if dl_type == 0x88e7 {
+        put_field(w, m, F::PbbIsid, d);
+    }
     // L3 and L4.
     if dl_type == 0x0800 || dl_type == 0x86dd {
         encode_ip(w, m, d, dl_type == 0x0800);
@@ -312,6 +315,9 @@ fn encode_ip(w: &mut Writer, m: &Match, d: Dialect, v4: bool) {
     put_exact(w, m, F::NwEcn, d);
     put_exact(w, m, F::NwTtl, d);
     put_field(w, m, F::Ipv6Label, d);
+    if !v4 {
+        put_field(w, m, F::Ipv6Exthdr, d);
+    }
     if m.wildcards().get(F::NwProto) == 0 {
         return;
     }
