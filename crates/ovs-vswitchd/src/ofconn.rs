@@ -432,7 +432,9 @@ pub fn run_timers(shared: &Shared) {
         .values()
         .map(|b| b.switch.clone())
         .collect();
-    let mut link_changes: Vec<(Arc<Mutex<Switch>>, Vec<(u16, bool)>)> = Vec::new();
+    // Per bridge whose links changed: each port's OpenFlow number and whether it is up.
+    type LinkStates = Vec<(u16, bool)>;
+    let mut link_changes: Vec<(Arc<Mutex<Switch>>, LinkStates)> = Vec::new();
     for sw in switches {
         let mut g = lock(&sw);
         let now = clock.now_ms();
