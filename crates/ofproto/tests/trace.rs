@@ -17,57 +17,7 @@ use ofproto::{format_trace, xlate_with, OfActions, PortInfo, SideEffect, Snapsho
 use ofproto_tables::{
     Bucket, FlowMod, FlowModCommand, GroupCommand, GroupMod, GroupType, RuleActions,
 };
-use testkit::trace::{line, normalise_text};
-
-struct Case {
-    index: usize,
-    flows: Vec<String>,
-    flows13: Vec<String>,
-    receive: Vec<(String, String)>,
-    groups: Vec<String>,
-    vsctl: Vec<String>,
-    trace: String,
-    expect: String,
-}
-
-fn load_cases() -> Vec<Case> {
-    let text = include_str!("data/traces.txt");
-    let mut out = Vec::new();
-    for (index, block) in text.split("====\n").enumerate() {
-        if block.trim().is_empty() {
-            continue;
-        }
-        let (head, expect) = block.split_once("expect:\n").expect("expect: marker");
-        let mut c = Case {
-            index: index + 1,
-            flows: Vec::new(),
-            flows13: Vec::new(),
-            receive: Vec::new(),
-            groups: Vec::new(),
-            vsctl: Vec::new(),
-            trace: String::new(),
-            expect: expect.to_string(),
-        };
-        for line in head.lines() {
-            if let Some(f) = line.strip_prefix("flow ") {
-                c.flows.push(f.to_string());
-            } else if let Some(f) = line.strip_prefix("flow13 ") {
-                c.flows13.push(f.to_string());
-            } else if let Some(r) = line.strip_prefix("receive ") {
-                let (port, pkt) = r.split_once(' ').expect("receive <port> <flow>");
-                c.receive.push((port.to_string(), pkt.to_string()));
-            } else if let Some(g) = line.strip_prefix("group ") {
-                c.groups.push(g.to_string());
-            } else if let Some(v) = line.strip_prefix("vsctl ") {
-                c.vsctl.push(v.to_string());
-            } else if let Some(t) = line.strip_prefix("trace ") {
-                c.trace = t.to_string();
-            }
-        }
-        out.push(c);
-    }
-    out
-}
+use testkit::trace::{line, load_cases, load_deviations, normalise_text};
 
 /// What the switch holds after `ovs-ofctl` sends the actions: OpenFlow 1.0 + NXM when
 /// they fit, otherwise OpenFlow 1.3 instructions (as the recording script does).
@@ -287,16 +237,8 @@ fn vlan_tags(flow: &Flow) -> Vec<String> {
 
 #[test]
 fn traces_match_open_vswitch() {
-    let deviations: BTreeSet<(usize, String)> = include_str!("data/deviations.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let mut it = l.split_whitespace();
-            let n = it.next().and_then(|n| n.parse().ok()).expect("case number");
-            (n, it.next().expect("part").to_string())
-        })
-        .collect();
-    let cases = load_cases();
+    let deviations = load_deviations(include_str!("data/deviations.txt"));
+    let cases = load_cases(include_str!("data/traces.txt"));
     assert!(cases.len() >= 60, "only {} cases", cases.len());
     let mut found = BTreeSet::new();
     let (mut dp_ok, mut mf_ok, mut text_ok) = (0, 0, 0);

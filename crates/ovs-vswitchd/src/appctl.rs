@@ -49,7 +49,7 @@ fn parse_hex_packet(s: &str) -> Option<Vec<u8>> {
 
 /// `ofproto/trace`.
 fn trace(shared: &Shared, args: &[String]) -> Result<String, String> {
-    let (dp, router, clock) = handles(shared);
+    let (_, router, clock) = handles(shared);
     let mut rest: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut packet: Option<Vec<u8>> = None;
     if rest.len() >= 2 {
@@ -115,7 +115,6 @@ fn trace(shared: &Shared, args: &[String]) -> Result<String, String> {
         let next = out.next_recirc_id;
         (out, next)
     });
-    let _ = &dp;
     Ok(format_trace(&g.snap, &flow, &out))
 }
 

@@ -293,9 +293,10 @@ pub fn update_wanted_packet_ins(sw: &mut Switch) -> bool {
     changed
 }
 
-/// Re-reads each port's link state (administratively up and carrier) from its netdev and
-/// reports changes (`PORT_STATUS` to the connections that want it).
-pub fn refresh_port_states(dp: &Datapath, sw: &mut Switch) -> Vec<Outgoing> {
+/// Re-reads each port's link state (administratively up and carrier) from its netdev.
+/// Returns `None` when nothing changed, else the `PORT_STATUS` messages for the connections
+/// that want them (possibly none).
+pub fn refresh_port_states(dp: &Datapath, sw: &mut Switch) -> Option<Vec<Outgoing>> {
     const LINK_DOWN: u32 = 1;
     const LIVE: u32 = 4;
     let mut ports = sw.ports().to_vec();
@@ -313,7 +314,7 @@ pub fn refresh_port_states(dp: &Datapath, sw: &mut Switch) -> Vec<Outgoing> {
         }
     }
     if !changed {
-        return Vec::new();
+        return None;
     }
     let out = sw.set_ports(ports.clone());
     for info in sw.snap.ports.iter_mut() {
@@ -321,7 +322,7 @@ pub fn refresh_port_states(dp: &Datapath, sw: &mut Switch) -> Vec<Outgoing> {
             info.up = d.state & LINK_DOWN == 0;
         }
     }
-    out
+    Some(out)
 }
 
 /// The datapath, router and clock.
@@ -372,7 +373,7 @@ where
                         dirty = true;
                     }
                     if env.ports_changed {
-                        out.extend(refresh_port_states(&dp, &mut g));
+                        out.extend(refresh_port_states(&dp, &mut g).unwrap_or_default());
                     }
                     // A barrier (or anything answered after a change) must find the
                     // datapath up to date: revalidate before queueing the replies.
@@ -439,14 +440,10 @@ pub fn run_timers(shared: &Shared) {
         let mut g = lock(&sw);
         let now = clock.now_ms();
         revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
-        let before: Vec<(u16, u32)> = g.ports().iter().map(|p| (p.ofp_port, p.state)).collect();
-        let mut out = refresh_port_states(&dp, &mut g);
-        if !out.is_empty()
-            || g.ports()
-                .iter()
-                .map(|p| (p.ofp_port, p.state))
-                .ne(before.iter().copied())
-        {
+        let refreshed = refresh_port_states(&dp, &mut g);
+        let links_changed = refreshed.is_some();
+        let mut out = refreshed.unwrap_or_default();
+        if links_changed {
             let states = g
                 .ports()
                 .iter()

@@ -246,7 +246,7 @@ impl Vswitch {
             .collect();
         for name in gone {
             if let Some(br) = self.bridges.remove(&name) {
-                self.remove_bridge_ports(&br, br.ifaces.keys().cloned().collect());
+                self.remove_ifaces(br.ifaces);
                 self.log.push((false, format!("bridge {name}: deleted")));
             }
         }
@@ -270,17 +270,16 @@ impl Vswitch {
         }
     }
 
-    fn remove_bridge_ports(&mut self, br: &BridgeRt, names: Vec<String>) {
-        for n in names {
-            if let Some(i) = br.ifaces.get(&n) {
-                self.router.set(i.odp_port, None);
-                if let Err(e) = self.dp.port_del(i.odp_port) {
-                    self.log
-                        .push((true, format!("{n}: failed to remove port ({e})")));
-                }
-                if let Some(u) = i.uuid {
-                    self.status.remove(&u);
-                }
+    /// Takes interfaces (already removed from their bridge) out of the datapath.
+    fn remove_ifaces(&mut self, ifaces: impl IntoIterator<Item = (String, IfaceRt)>) {
+        for (n, i) in ifaces {
+            self.router.set(i.odp_port, None);
+            if let Err(e) = self.dp.port_del(i.odp_port) {
+                self.log
+                    .push((true, format!("{n}: failed to remove port ({e})")));
+            }
+            if let Some(u) = i.uuid {
+                self.status.remove(&u);
             }
         }
     }
@@ -294,7 +293,6 @@ impl Vswitch {
                 want.insert(i.name.clone(), (p.clone(), i.clone()));
             }
         }
-        let local_cfg = want.get(&name).map(|(_, i)| i.clone());
         let Some(br) = self.bridges.get(&name) else {
             return;
         };
@@ -318,23 +316,15 @@ impl Vswitch {
                 }
             }
         }
-        if let Some(br) = self.bridges.get(&name) {
-            let snapshot_br = BridgeRt {
-                uuid: br.uuid,
-                switch: br.switch.clone(),
-                ifaces: br.ifaces.clone(),
-                datapath_id: br.datapath_id,
-                cfg: br.cfg.clone(),
-                mgmt_started: br.mgmt_started,
-            };
-            self.remove_bridge_ports(&snapshot_br, remove.clone());
-        }
         changed |= !remove.is_empty();
-        if let Some(br) = self.bridges.get_mut(&name) {
-            for r in &remove {
-                br.ifaces.remove(r);
-            }
-        }
+        let removed: Vec<(String, IfaceRt)> = match self.bridges.get_mut(&name) {
+            Some(br) => remove
+                .iter()
+                .filter_map(|r| br.ifaces.remove(r).map(|i| (r.clone(), i)))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.remove_ifaces(removed);
         // Add the local port first, then the others in name order.
         let mut order: Vec<(String, Option<(PortCfg, IfaceCfg)>)> = Vec::new();
         order.push((name.clone(), want.get(&name).cloned()));
@@ -431,7 +421,6 @@ impl Vswitch {
                 }
             }
         }
-        let _ = local_cfg;
         // Nothing about this bridge changed: leave it alone (a host with many ports gets
         // a database update for every change anywhere).
         if changed {
@@ -496,6 +485,7 @@ impl Vswitch {
     /// Recomputes a bridge's OpenFlow port list, NORMAL configuration, MAC table settings,
     /// datapath id and interface status, then revalidates its megaflows.
     fn update_bridge_state(&mut self, bcfg: &BridgeCfg) {
+        let dummy_bridge = self.dummy_bridge(bcfg);
         let Some(br) = self.bridges.get_mut(&bcfg.name) else {
             return;
         };
@@ -552,8 +542,6 @@ impl Vswitch {
         // derived from the bridge row. A userspace bridge must not reuse a kernel port's
         // address: the kernel would take frames addressed to the bridge as its own on that
         // port and answer them a second time.
-        let dummy_bridge = self.dummy == DummyMode::Override
-            || (self.dummy == DummyMode::On && bcfg.datapath_type == "dummy");
         let hw = bcfg
             .other_config
             .get("hwaddr")

@@ -13,57 +13,7 @@ use std::collections::BTreeSet;
 
 use common::Switch;
 use testkit::ovsdb::Impl;
-use testkit::trace::{line, vlan_tags};
-
-struct Case {
-    index: usize,
-    flows: Vec<String>,
-    flows13: Vec<String>,
-    receive: Vec<(String, String)>,
-    groups: Vec<String>,
-    vsctl: Vec<String>,
-    trace: String,
-    expect: String,
-}
-
-fn load_cases() -> Vec<Case> {
-    let text = include_str!("../../ofproto/tests/data/traces.txt");
-    let mut out = Vec::new();
-    for (index, block) in text.split("====\n").enumerate() {
-        if block.trim().is_empty() {
-            continue;
-        }
-        let (head, expect) = block.split_once("expect:\n").expect("expect: marker");
-        let mut c = Case {
-            index: index + 1,
-            flows: Vec::new(),
-            flows13: Vec::new(),
-            receive: Vec::new(),
-            groups: Vec::new(),
-            vsctl: Vec::new(),
-            trace: String::new(),
-            expect: expect.to_string(),
-        };
-        for l in head.lines() {
-            if let Some(f) = l.strip_prefix("flow ") {
-                c.flows.push(f.to_string());
-            } else if let Some(f) = l.strip_prefix("flow13 ") {
-                c.flows13.push(f.to_string());
-            } else if let Some(r) = l.strip_prefix("receive ") {
-                let (p, pkt) = r.split_once(' ').expect("receive <port> <flow>");
-                c.receive.push((p.to_string(), pkt.to_string()));
-            } else if let Some(g) = l.strip_prefix("group ") {
-                c.groups.push(g.to_string());
-            } else if let Some(v) = l.strip_prefix("vsctl ") {
-                c.vsctl.push(v.to_string());
-            } else if let Some(t) = l.strip_prefix("trace ") {
-                c.trace = t.to_string();
-            }
-        }
-        out.push(c);
-    }
-    out
-}
+use testkit::trace::{line, load_cases, load_deviations, vlan_tags};
 
 /// The trace flow's VLAN tags, read from its text (`dl_vlan=`/`vlan_tci=`).
 fn tags_of(trace: &str) -> Vec<String> {
@@ -73,6 +23,17 @@ fn tags_of(trace: &str) -> Vec<String> {
     vlan_tags(&[f.vlan_tci(), f.vlan_tci1()])
 }
 
+/// Packets the datapath has handled (`hit` + `missed` of `dpif/show`).
+fn packets_seen(sw: &Switch) -> u64 {
+    let out = sw.appctl_ok(&["dpif/show"]);
+    let first = out.lines().next().unwrap_or_default();
+    ["hit:", "missed:"]
+        .iter()
+        .filter_map(|k| first.split(k).nth(1))
+        .filter_map(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 #[test]
 fn daemon_traces_match_open_vswitch() {
     let of = if testkit::reference::require("trace differential", &["ovs-ofctl"]) {
@@ -80,15 +41,7 @@ fn daemon_traces_match_open_vswitch() {
     } else {
         Impl::Ours
     };
-    let deviations: BTreeSet<(usize, String)> =
-        include_str!("../../ofproto/tests/data/deviations.txt")
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| {
-                let mut it = l.split_whitespace();
-                Some((it.next()?.parse().ok()?, it.next()?.to_string()))
-            })
-            .collect();
+    let deviations = load_deviations(include_str!("../../ofproto/tests/data/deviations.txt"));
     let sw = Switch::start("trace-diff");
     sw.vsctl_ok(&[
         "add-br",
@@ -143,7 +96,7 @@ fn daemon_traces_match_open_vswitch() {
     let mgmt = sw.sb.rundir().join("br0.mgmt");
     let mgmt = mgmt.to_str().expect("utf-8 path");
     let dir = sw.sb.root().to_path_buf();
-    let cases = load_cases();
+    let cases = load_cases(include_str!("../../ofproto/tests/data/traces.txt"));
     assert!(cases.len() >= 100, "only {} cases", cases.len());
     let (mut dp_ok, mut mf_ok) = (0, 0);
     let mut found = BTreeSet::new();
@@ -178,23 +131,16 @@ fn daemon_traces_match_open_vswitch() {
                 &["-O", "OpenFlow13", "add-flows", mgmt, f.to_str().unwrap()],
             );
         }
+        let seen_before = packets_seen(&sw);
         for (port, pkt) in &c.receive {
             let _ = sw.appctl(&["netdev-dummy/receive", port, pkt]);
         }
-        if !c.receive.is_empty() {
-            // Let the PMD handle the injected packets (and learn) before tracing.
-            sw.appctl_ok(&["revalidator/wait"]);
-            let want = c.receive.len() as u64;
-            let _ = testkit::wait_until("injected packets to be handled", common::T, || {
-                let out = sw.appctl_ok(&["dpif/show"]);
-                out.lines()
-                    .next()
-                    .and_then(|l| l.split("missed:").nth(1))
-                    .and_then(|n| n.trim().parse::<u64>().ok())
-                    .is_some_and(|_| true)
-                    && want > 0
-            });
-        }
+        // Let the PMD handle the injected packets (and learn from them) before tracing.
+        let want = seen_before + c.receive.len() as u64;
+        testkit::wait_until("injected packets to be handled", common::T, || {
+            packets_seen(&sw) >= want
+        })
+        .expect("the datapath handled the injected packets");
         for v in &c.vsctl {
             let args: Vec<&str> = v.split_whitespace().collect();
             sw.vsctl_ok(&args);

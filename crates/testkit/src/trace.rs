@@ -88,6 +88,76 @@ pub fn line(text: &str, prefix: &str, unordered: Option<&[String]>) -> Option<St
         })
 }
 
+/// One recorded `ofproto/trace` case (crates/ofproto/tests/data/traces.txt): the flows,
+/// groups, port settings and injected packets set up before the trace, and Open vSwitch's
+/// output.
+#[derive(Debug, Clone, Default)]
+pub struct TraceCase {
+    /// Number of the case, from 1.
+    pub index: usize,
+    /// `flow` lines (sent with OpenFlow 1.0 when possible).
+    pub flows: Vec<String>,
+    /// `flow13` lines (sent with OpenFlow 1.3).
+    pub flows13: Vec<String>,
+    /// `receive <port> <packet>` lines.
+    pub receive: Vec<(String, String)>,
+    /// `group` lines.
+    pub groups: Vec<String>,
+    /// `vsctl` lines.
+    pub vsctl: Vec<String>,
+    /// The traced flow.
+    pub trace: String,
+    /// Open vSwitch's `ofproto/trace` output.
+    pub expect: String,
+}
+
+/// Parses a recorded trace file: blocks ending in `====`, each with its set-up lines, a
+/// `trace` line, `expect:` and the recorded output.
+pub fn load_cases(text: &str) -> Vec<TraceCase> {
+    let mut out = Vec::new();
+    for (index, block) in text.split("====\n").enumerate() {
+        if block.trim().is_empty() {
+            continue;
+        }
+        let (head, expect) = block.split_once("expect:\n").expect("expect: marker");
+        let mut c = TraceCase {
+            index: index + 1,
+            expect: expect.to_string(),
+            ..TraceCase::default()
+        };
+        for line in head.lines() {
+            if let Some(f) = line.strip_prefix("flow ") {
+                c.flows.push(f.to_string());
+            } else if let Some(f) = line.strip_prefix("flow13 ") {
+                c.flows13.push(f.to_string());
+            } else if let Some(r) = line.strip_prefix("receive ") {
+                let (port, pkt) = r.split_once(' ').expect("receive <port> <flow>");
+                c.receive.push((port.to_string(), pkt.to_string()));
+            } else if let Some(g) = line.strip_prefix("group ") {
+                c.groups.push(g.to_string());
+            } else if let Some(v) = line.strip_prefix("vsctl ") {
+                c.vsctl.push(v.to_string());
+            } else if let Some(t) = line.strip_prefix("trace ") {
+                c.trace = t.to_string();
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Parses a deviations file (`<case number> <part>` lines, `#` comments) into the set of
+/// pinned (case, part) differences.
+pub fn load_deviations(text: &str) -> std::collections::BTreeSet<(usize, String)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some((it.next()?.parse().ok()?, it.next()?.to_string()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
