@@ -143,6 +143,26 @@ fn tap_control_round_trips() {
     assert!(!tap.carrier().unwrap());
 }
 
+/// Re-attaches to an existing tap. The kernel answers EBUSY while any process still holds a
+/// descriptor of the device: a test running in parallel that forks (to run `ip`) keeps a copy
+/// of ours between its fork and its exec, however briefly. Poll that out with a deadline.
+fn reopen(name: &str, opts: TapOptions) -> TapNetdev {
+    wait_for(
+        "tap device free to re-attach",
+        Duration::from_secs(5),
+        || match TapNetdev::open(name, opts) {
+            Ok(tap) => Some(tap),
+            Err(netdev::NetdevError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::ResourceBusy =>
+            {
+                None
+            }
+            Err(e) => panic!("re-attaching {name}: {e}"),
+        },
+    )
+    .unwrap()
+}
+
 #[test]
 fn persistent_tap_outlives_port_and_internal_does_not() {
     if !available("persistent_tap_outlives_port_and_internal_does_not") {
@@ -157,14 +177,14 @@ fn persistent_tap_outlives_port_and_internal_does_not() {
     drop(tap);
     assert!(ifctl::exists(&name), "persistent tap must survive close");
     // Attaching to it as a plain tap port must not take its persistence away.
-    let tap = TapNetdev::open(&name, TapOptions::default()).unwrap();
+    let tap = reopen(&name, TapOptions::default());
     drop(tap);
     assert!(
         ifctl::exists(&name),
         "someone else's persistent tap was deleted"
     );
     // Re-attach and delete.
-    let tap = TapNetdev::open(&name, opts).unwrap();
+    let tap = reopen(&name, opts);
     tap.destroy().unwrap();
     wait_until("persistent tap deleted", Duration::from_secs(5), || {
         !ifctl::exists(&name)
