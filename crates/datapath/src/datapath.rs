@@ -21,6 +21,7 @@ use netdev::Netdev;
 use packet::PacketBuf;
 
 use crate::flows::{install_mask, FlowTable};
+use crate::meter::{MeterConfig, MeterCounters, Meters};
 use crate::pmd::{self, lock_table, Counters};
 use crate::ports::{choose_number, normalize_type, open_error, Port, PortTable};
 use crate::UpcallHandler;
@@ -123,6 +124,8 @@ pub(crate) struct Inner {
     pub upcalls: UpcallQueue,
     pub stop: AtomicBool,
     epoch: Instant,
+    /// The meters `meter(id)` actions run packets through.
+    pub meters: Meters,
 }
 
 impl Inner {
@@ -229,6 +232,7 @@ impl Datapath {
             handler: RwLock::new(None),
             stop: AtomicBool::new(false),
             epoch: Instant::now(),
+            meters: Meters::default(),
         });
         let mut dp = Datapath {
             inner: Arc::clone(&inner),
@@ -242,6 +246,32 @@ impl Datapath {
             dp.threads.push(t);
         }
         Ok(dp)
+    }
+
+    /// Adds a meter (see [`crate::meter`]) and returns its datapath id, the argument of
+    /// the `meter(id)` action.
+    pub fn meter_add(&self, cfg: MeterConfig) -> u32 {
+        self.inner.meters.add(cfg)
+    }
+
+    /// Reconfigures meter `id`; false if it does not exist.
+    pub fn meter_set(&self, id: u32, cfg: MeterConfig) -> bool {
+        self.inner.meters.set(id, cfg)
+    }
+
+    /// Deletes meter `id`, returning its counters not yet taken.
+    pub fn meter_del(&self, id: u32) -> Option<MeterCounters> {
+        self.inner.meters.del(id)
+    }
+
+    /// Meter `id`'s configuration.
+    pub fn meter_config(&self, id: u32) -> Option<MeterConfig> {
+        self.inner.meters.config(id)
+    }
+
+    /// Meter `id`'s counters since the last call.
+    pub fn meter_take_stats(&self, id: u32) -> Option<MeterCounters> {
+        self.inner.meters.take_stats(id)
     }
 
     /// Registers (or, with `None`, removes) the upcall handler. Without one, misses are

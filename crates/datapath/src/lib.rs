@@ -95,13 +95,15 @@
 //! * `in_port` and `recirc_id` are always exact in a megaflow's mask (forced on put, so
 //!   `flow_get`/`flow_del` with the caller's mask still find it).
 //! * The EMC takes every megaflow hit (OVS inserts with a configurable probability).
-//! * Not done: conntrack (`ct` actions do nothing), meters (always pass), `lb_output` bonds,
+//! * Meters: token buckets shared by the PMDs, see [`meter`].
+//! * Not done: conntrack (`ct` actions do nothing), `lb_output` bonds,
 //!   tunnel ports, multi-queue ports and PMD CPU pinning. A miss queued for `recv` (no
 //!   handler registered) loses the GSO description of a super-packet (a partial checksum is
 //!   kept).
 
 mod datapath;
 mod flows;
+pub mod meter;
 mod pmd;
 pub mod ports;
 

@@ -287,6 +287,16 @@ impl ExecSink for Sink<'_> {
     fn recirc(&mut self, packet: PacketBuf, md: PacketMetadata) {
         self.recircs.push((packet, md));
     }
+    fn meter(&mut self, id: u32, packet: &mut PacketBuf) -> bool {
+        match self.inner.meters.run(id, packet.len()) {
+            crate::meter::Verdict::Pass => true,
+            crate::meter::Verdict::Drop => false,
+            crate::meter::Verdict::Remark(n) => {
+                dpif::remark_dscp(packet, n);
+                true
+            }
+        }
+    }
     fn random(&mut self) -> u32 {
         xorshift(self.rng)
     }

@@ -93,8 +93,9 @@ pub trait ExecSink {
         let _ = (ct, packet, md);
     }
 
-    /// `meter(id)`: return false to drop the packet.
-    fn meter(&mut self, id: u32, packet: &PacketBuf) -> bool {
+    /// `meter(id)`: return false to drop the packet. A meter may also rewrite it (a DSCP
+    /// remark band: see [`remark_dscp`]).
+    fn meter(&mut self, id: u32, packet: &mut PacketBuf) -> bool {
         let _ = (id, packet);
         true
     }
@@ -404,6 +405,41 @@ fn packet_hash(d: &[u8], alg: HashAlg, basis: u32) -> u32 {
 }
 
 // ---- byte helpers (all bounds-checked; out-of-range reads are None, writes are skipped) ----
+
+/// Raises the drop precedence of an IPv4 or IPv6 packet's DSCP by `prec_level` (a meter's
+/// DSCP-remark band, OpenFlow 1.3 `OFPMBT_DSCP_REMARK`): the precedence is bits 1-2 of the
+/// DSCP (AF*xy* = 8*x* + 2*y*), raised at most to 3; the IPv4 header checksum is updated.
+/// Other packets are left alone.
+pub fn remark_dscp(packet: &mut PacketBuf, prec_level: u8) {
+    let raise = |dscp: u128| -> u128 {
+        let prec = ((dscp >> 1) & 3) + u128::from(prec_level);
+        (dscp & !0b110) | (prec.min(3) << 1)
+    };
+    let l = Layers::parse(packet.data());
+    let Some(l3) = l.l3.map(usize::from) else {
+        return;
+    };
+    let d = packet.data_mut();
+    match l.ethertype {
+        EtherType::Ipv4 if d.len() >= l3 + 20 => {
+            if let Some(w) = rd(d, l3, 2) {
+                let tos = w & 0xff;
+                let new_tos = (raise(tos >> 2) << 2) | (tos & 3);
+                let nw = (w & 0xff00) | new_tos;
+                wr(d, l3, 2, nw);
+                fix_csum(d, l3 + 10, w, nw, 2, false);
+            }
+        }
+        EtherType::Ipv6 if d.len() >= l3 + 40 => {
+            if let Some(w) = rd(d, l3, 4) {
+                let tc = (w >> 20) & 0xff;
+                let new_tc = (raise(tc >> 2) << 2) | (tc & 3);
+                wr(d, l3, 4, (w & !(0xff << 20)) | (new_tc << 20));
+            }
+        }
+        _ => {}
+    }
+}
 
 fn rd(d: &[u8], off: usize, n: usize) -> Option<u128> {
     let s = d.get(off..off.checked_add(n)?)?;

@@ -85,7 +85,9 @@ pub use action::{
 };
 pub use attr::{AttrKind, KeyAttr, Masked};
 pub use error::{DpifError, ParseError};
-pub use execute::{execute_actions, execute_to_batch, ExecEvent, ExecSink, FnSink, PacketMetadata};
+pub use execute::{
+    execute_actions, execute_to_batch, remark_dscp, ExecEvent, ExecSink, FnSink, PacketMetadata,
+};
 pub use key::{format_dump_flow, format_key, parse_dump_flow, parse_key, KeyLayout};
 pub use provider::{
     Dpif, DpifFlow, DpifPort, DpifStats, FlowPutFlags, FlowStats, OdpPort, Upcall, UpcallType,

@@ -596,3 +596,38 @@ fn later_fragment_ports_untouched() {
     let (outs, _, _) = run(p, "set(udp(src=1)),1");
     assert_eq!(outs[0].1, before);
 }
+
+/// A meter's DSCP-remark band raises the drop precedence (bits 1-2 of the DSCP) and keeps
+/// the ECN bits and the checksums right; non-IP frames are left alone.
+#[test]
+fn dscp_remark_raises_drop_precedence() {
+    let tos_of = |p: &[u8]| match checked(p).net {
+        Some(NetSlice::Ipv4(ip)) => (ip.header().dcp().value() << 2) | ip.header().ecn().value(),
+        Some(NetSlice::Ipv6(ip)) => ip.header().traffic_class(),
+        _ => panic!("no IP"),
+    };
+    // AF21 (18) + 1 level = AF22 (20); AF22 + 2 = AF23 (22, the highest); ECN kept.
+    for (v6, tos, prec, want) in [
+        (false, (18u8 << 2) | 1, 1u8, (20u8 << 2) | 1),
+        (false, 20 << 2, 2, 22 << 2),
+        (false, 22 << 2, 1, 22 << 2),
+        (true, (18 << 2) | 2, 1, (20 << 2) | 2),
+    ] {
+        let (base, set) = if v6 {
+            (tcp6(), format!("set(ipv6(tclass={tos:#x})),1"))
+        } else {
+            (tcp4(), format!("set(ipv4(tos={tos:#x}/0xff)),1"))
+        };
+        let (outs, _, _) = run(base, &set);
+        let mut p = PacketBuf::from_slice(&outs[0].1);
+        assert_eq!(tos_of(p.data()), tos, "{set}");
+        dpif::remark_dscp(&mut p, prec);
+        assert_eq!(tos_of(p.data()), want, "{set} + {prec}");
+    }
+    let mut frame = vec![0u8; 60];
+    frame[12..14].copy_from_slice(&[0x08, 0x06]);
+    frame[14] = 0x45;
+    let mut p = PacketBuf::from_slice(&frame);
+    dpif::remark_dscp(&mut p, 1);
+    assert_eq!(p.data(), &frame[..], "an ARP frame is not IP");
+}

@@ -100,6 +100,10 @@ pub struct Snapshot {
     pub wanted_packet_ins: u32,
     /// Frozen translation states, by recirculation id (filled by translation itself).
     pub recirc: crate::recirc::RecircTable,
+    /// The datapath meter behind each OpenFlow meter id (kept by the daemon). An OpenFlow
+    /// `meter` instruction translates to the datapath's `meter(id)`; one without a datapath
+    /// meter translates to nothing.
+    pub dp_meters: std::collections::HashMap<u32, u32>,
 }
 
 /// The state the `NORMAL` action reads.
@@ -122,6 +126,7 @@ impl Snapshot {
             normal: NormalState::default(),
             wanted_packet_ins: 0,
             recirc: crate::recirc::RecircTable::new(),
+            dp_meters: std::collections::HashMap::new(),
         }
     }
 

@@ -591,7 +591,12 @@ impl Ctx<'_> {
                 let orig = self.orig.get(FieldId::ActsetOutput);
                 self.flow.set(FieldId::ActsetOutput, orig);
             }
-            Action::Note(_) | Action::Meter(_) | Action::WriteMetadata { .. } => {
+            Action::Meter(m) => {
+                if let Some(dp) = self.snap.dp_meters.get(m) {
+                    self.odp.push(OdpAction::Meter(*dp));
+                }
+            }
+            Action::Note(_) | Action::WriteMetadata { .. } => {
                 if let Action::WriteMetadata { value, mask } = a {
                     let old = self.flow.get(FieldId::Metadata);
                     let m = u128::from(*mask);

@@ -11,6 +11,7 @@ mod appctl;
 mod clock;
 mod config;
 mod controller;
+mod meters;
 mod ofconn;
 mod options;
 mod status;

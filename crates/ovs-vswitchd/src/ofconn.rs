@@ -134,6 +134,30 @@ pub fn sync_listeners(shared: &Arc<Shared>) {
     }
 }
 
+/// The message kinds the daemon does something around (besides the switch's handling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MsgKind {
+    /// OpenFlow 1.3+ `OFPT_METER_MOD`: the datapath's meters follow.
+    MeterMod,
+    /// A statistics request of OpenFlow 1.1+: meter counters are folded first.
+    MultipartRequest,
+    Other,
+}
+
+fn msg_kind(msg: &[u8]) -> MsgKind {
+    const OFP13_VERSION: u8 = 4;
+    const OFP11_VERSION: u8 = 2;
+    const OFPT13_METER_MOD: u8 = 29;
+    const OFPT11_MULTIPART_REQUEST: u8 = 18;
+    match (msg.first().copied(), msg.get(1).copied()) {
+        (Some(v), Some(OFPT13_METER_MOD)) if v >= OFP13_VERSION => MsgKind::MeterMod,
+        (Some(v), Some(OFPT11_MULTIPART_REQUEST)) if v >= OFP11_VERSION => {
+            MsgKind::MultipartRequest
+        }
+        _ => MsgKind::Other,
+    }
+}
+
 /// What the switch calls back into.
 pub struct Env<'a> {
     dp: &'a Datapath,
@@ -367,8 +391,15 @@ where
                 Ok(Some(len)) => {
                     let msg = rest.get(..len).unwrap_or(&[]);
                     let mut g = lock(&sw);
+                    let kind = msg_kind(msg);
+                    if kind == MsgKind::MultipartRequest && !g.snap.dp_meters.is_empty() {
+                        crate::meters::fold_stats(&dp, &mut g);
+                    }
                     let mut env = Env::new(&dp, &clock, &router, &sw, &g);
                     let mut out = g.receive(id, msg, &mut env);
+                    if kind == MsgKind::MeterMod {
+                        crate::meters::sync(&dp, &mut g);
+                    }
                     if env.dirty | update_wanted_packet_ins(&mut g) {
                         dirty = true;
                     }

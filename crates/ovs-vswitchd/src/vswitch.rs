@@ -246,13 +246,16 @@ impl Vswitch {
             .collect();
         for name in gone {
             if let Some(br) = self.bridges.remove(&name) {
+                crate::meters::purge(&self.dp, &mut crate::upcall::lock(&br.switch));
                 self.remove_ifaces(br.ifaces);
                 self.log.push((false, format!("bridge {name}: deleted")));
             }
         }
         for (name, bcfg) in &cfg.bridges {
             if !self.bridges.contains_key(name) {
-                let sw = Switch::new(name, SwitchInfo::new(0));
+                let mut sw = Switch::new(name, SwitchInfo::new(0));
+                // Our datapath's meters have DSCP-remark bands (Open vSwitch's do not).
+                sw.meters.dscp_remark = true;
                 self.bridges.insert(
                     name.clone(),
                     BridgeRt {
