@@ -62,7 +62,7 @@ pub mod snapshot;
 pub mod xlate;
 
 pub use recirc::{FrozenState, RecircTable};
-pub use snapshot::{NormalState, OfActions, PortInfo, Snapshot};
+pub use snapshot::{NormalState, OfActions, PortInfo, SflowSampling, Snapshot};
 pub use xlate::{
     format_trace, megaflow_mask, xlate, xlate_actions, xlate_with, SideEffect, XlateError,
     XlateOptions, XlateOutput, MAX_RESUBMIT_DEPTH,

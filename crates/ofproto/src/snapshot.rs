@@ -104,6 +104,19 @@ pub struct Snapshot {
     /// `meter` instruction translates to the datapath's `meter(id)`; one without a datapath
     /// meter translates to nothing.
     pub dp_meters: std::collections::HashMap<u32, u32>,
+    /// sFlow sampling of the bridge, if configured: every translation of a packet starts
+    /// with a `sample` action that sends 1 in N packets to the sFlow agent.
+    pub sflow: Option<SflowSampling>,
+}
+
+/// How translation samples packets for sFlow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SflowSampling {
+    /// Sampling probability as a fraction of `u32::MAX` (`u32::MAX / sampling_rate`).
+    pub probability: u32,
+    /// The kernel interface index of each datapath port that has one (an sFlow sample
+    /// names its output interface by ifIndex).
+    pub ifindex: std::collections::HashMap<u32, u32>,
 }
 
 /// The state the `NORMAL` action reads.
@@ -127,6 +140,7 @@ impl Snapshot {
             wanted_packet_ins: 0,
             recirc: crate::recirc::RecircTable::new(),
             dp_meters: std::collections::HashMap::new(),
+            sflow: None,
         }
     }
 

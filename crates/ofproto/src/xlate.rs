@@ -260,11 +260,17 @@ fn run(
         let set = std::mem::take(&mut cx.action_set);
         cx.actions(&set, 4, 0);
     }
-    let actions = if cx.error.is_some() {
+    let mut actions = if cx.error.is_some() {
         Vec::new()
     } else {
         cx.odp
     };
+    if let (Some(sflow), None, 0) = (&snap.sflow, start, recirc_id) {
+        // The sample's cookie says where the packet went; the VLAN it came in on must be
+        // part of the megaflow.
+        cx.wc.set(FieldId::VlanTci, u128::MAX);
+        actions.insert(0, sflow_sample(sflow, flow, &actions));
+    }
     XlateOutput {
         actions,
         wc: cx.wc,
@@ -273,6 +279,47 @@ fn run(
         trace: cx.trace.unwrap_or_default(),
         error: cx.error,
         next_recirc_id: cx.next_recirc,
+    }
+}
+
+/// The `sample(sample=P%,actions(userspace(pid=0,sFlow(vid=..,pcp=..,output=..),actions)))`
+/// action sFlow puts before a packet's actions. Its output field follows the sFlow v5
+/// encoding: one interface by ifIndex, `0x80000000 | n` for n outputs (or one without an
+/// ifIndex), `0x40000000 | 256` for a packet dropped.
+fn sflow_sample(
+    sflow: &crate::snapshot::SflowSampling,
+    input: &Flow,
+    acts: &[OdpAction],
+) -> OdpAction {
+    fn outputs(acts: &[OdpAction], out: &mut Vec<u32>) {
+        for a in acts {
+            match a {
+                OdpAction::Output(p) => out.push(*p),
+                OdpAction::Clone(inner) => outputs(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut outs = Vec::new();
+    outputs(acts, &mut outs);
+    let output = match outs.as_slice() {
+        [] => 0x4000_0000 | 256,
+        [one] => sflow.ifindex.get(one).copied().unwrap_or(0x8000_0001),
+        many => 0x8000_0000 | many.len() as u32,
+    };
+    let tci = input.get(FieldId::VlanTci) as u16;
+    OdpAction::Sample {
+        probability: sflow.probability,
+        actions: vec![OdpAction::Userspace(UserspaceAction {
+            pid: 0,
+            cookie: Some(dpif::UserspaceCookie::SFlow {
+                vid: tci & 0x0fff,
+                pcp: (tci >> 13) as u8,
+                output,
+            }),
+            include_actions: true,
+            tunnel_out_port: None,
+        })],
     }
 }
 

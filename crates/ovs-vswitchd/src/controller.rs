@@ -135,10 +135,7 @@ async fn listen(shared: Arc<Shared>, sw: Arc<Mutex<Switch>>, addr: stream::Addre
 
 /// Starts the thread that turns `userspace(controller(...))` upcalls into packet-ins.
 pub fn start_packet_in_pump(shared: Arc<Shared>) -> std::io::Result<()> {
-    let (dp, router) = {
-        let vs = lock(&shared.vs);
-        (vs.dp.clone(), vs.router.clone())
-    };
+    let (dp, router, clock) = crate::ofconn::handles(&shared);
     std::thread::Builder::new()
         .name("packet-in".into())
         .spawn(move || loop {
@@ -147,6 +144,11 @@ pub fn start_packet_in_pump(shared: Arc<Shared>) -> std::io::Result<()> {
             }
             dp.recv_wait(200);
             while let Ok(Some(up)) = dp.recv() {
+                if let Some(route) = router.get(up.in_port) {
+                    if crate::sflow::sample(&shared, &route.switch, &up, clock.now_ms()) {
+                        continue;
+                    }
+                }
                 let Some(UserspaceCookie::Controller {
                     reason,
                     dont_send,

@@ -14,6 +14,7 @@ mod controller;
 mod meters;
 mod ofconn;
 mod options;
+mod sflow;
 mod status;
 mod upcall;
 mod vswitch;
@@ -50,6 +51,8 @@ pub struct Shared {
     pub controllers: controller::ControllerTasks,
     /// Open OpenFlow connections' send queues.
     pub conns: ofconn::Registry,
+    /// sFlow agents of the bridges that have one.
+    pub sflow: Mutex<sflow::Agents>,
 }
 
 fn main() {
@@ -146,6 +149,7 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         exiting: tokio::sync::Notify::new(),
         controllers: Mutex::new(HashMap::new()),
         conns: Mutex::new(HashMap::new()),
+        sflow: Mutex::new(sflow::Agents::default()),
     });
     controller::start_packet_in_pump(shared.clone())
         .map_err(|e| format!("cannot start packet-in thread: {e}"))?;

@@ -518,4 +518,5 @@ pub fn run_timers(shared: &Shared) {
         drop(vs);
         shared.kick.notify_one();
     }
+    crate::sflow::run(shared);
 }

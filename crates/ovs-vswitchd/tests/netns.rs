@@ -311,6 +311,77 @@ fn physical_machine_and_bridge_address() {
     );
     let fdb = h.appctl(&["fdb/show", "ovsbr0"]);
     assert!(fdb.lines().count() >= 3, "MACs learned:\n{fdb}");
+
+    // "sFlow sees their traffic": the seed's sFlow command (agent named by interface),
+    // with the collector on the host's loopback.
+    let collector = udp_socket_in(&h.ns);
+    let target = format!("target=\"{}\"", collector.local_addr().unwrap());
+    h.vsctl(&[
+        "--",
+        "--id=@s",
+        "create",
+        "sflow",
+        "agent=eth1",
+        &target,
+        "header=128",
+        "sampling=1",
+        "polling=1",
+        "--",
+        "set",
+        "bridge",
+        "ovsbr0",
+        "sflow=@s",
+    ]);
+    assert!(
+        reaches(&pm, "10.13.0.1"),
+        "physical machine -> VM with sFlow on"
+    );
+    let (mut flows, mut counters) = (0, 0);
+    let mut buf = [0u8; 65536];
+    collector
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    wait_until("flow and counter samples", T, || {
+        if let Ok(n) = collector.recv(&mut buf) {
+            let (f, c) = sflow_samples(&buf[..n]).expect("an sFlow v5 datagram");
+            flows += f;
+            counters += c;
+        }
+        flows > 0 && counters > 0
+    })
+    .unwrap_or_else(|e| panic!("{e}: {flows} flow and {counters} counter samples"));
+}
+
+/// A UDP socket on 127.0.0.1 (any port) inside namespace `ns`: bound by a thread that
+/// entered the namespace (a socket stays in the namespace it was made in).
+fn udp_socket_in(ns: &Netns) -> std::net::UdpSocket {
+    let path = format!("/var/run/netns/{}", ns.name());
+    std::thread::spawn(move || {
+        let f = std::fs::File::open(&path).expect("namespace file");
+        nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+        std::net::UdpSocket::bind("127.0.0.1:0").expect("bind collector")
+    })
+    .join()
+    .expect("collector thread")
+}
+
+/// (flow samples, counter samples) of an sFlow v5 datagram.
+fn sflow_samples(d: &[u8]) -> Option<(usize, usize)> {
+    let word =
+        |i: usize| -> Option<u32> { Some(u32::from_be_bytes(d.get(i..i + 4)?.try_into().ok()?)) };
+    if word(0)? != 5 || word(4)? != 1 {
+        return None;
+    }
+    let (mut flows, mut counters, mut pos) = (0, 0, 28);
+    for _ in 0..word(24)? {
+        match word(pos)? {
+            1 => flows += 1,
+            2 => counters += 1,
+            _ => {}
+        }
+        pos += 8 + word(pos + 4)? as usize;
+    }
+    (pos == d.len()).then_some((flows, counters))
 }
 
 #[test]
