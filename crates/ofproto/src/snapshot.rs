@@ -107,6 +107,9 @@ pub struct Snapshot {
     /// sFlow sampling of the bridge, if configured: every translation of a packet starts
     /// with a `sample` action that sends 1 in N packets to the sFlow agent.
     pub sflow: Option<SflowSampling>,
+    /// NetFlow is exported for the bridge: megaflows keep the IPv4 addresses, protocol,
+    /// ports and DSCP exact, so that each is one NetFlow flow.
+    pub netflow: bool,
 }
 
 /// How translation samples packets for sFlow.
@@ -141,6 +144,7 @@ impl Snapshot {
             recirc: crate::recirc::RecircTable::new(),
             dp_meters: std::collections::HashMap::new(),
             sflow: None,
+            netflow: false,
         }
     }
 

@@ -265,6 +265,16 @@ fn run(
     } else {
         cx.odp
     };
+    if snap.netflow && flow.get(FieldId::EthType) == ETH_TYPE_IP {
+        for f in [FieldId::IpSrc, FieldId::IpDst, FieldId::NwProto] {
+            cx.wc.set(f, u128::MAX);
+        }
+        cx.wc.set(FieldId::NwTos, 0xfc);
+        if matches!(flow.get(FieldId::NwProto), 1 | 6 | 17 | 132) {
+            cx.wc.set(FieldId::TpSrc, u128::MAX);
+            cx.wc.set(FieldId::TpDst, u128::MAX);
+        }
+    }
     if let (Some(sflow), None, 0) = (&snap.sflow, start, recirc_id) {
         // The sample's cookie says where the packet went; the VLAN it came in on must be
         // part of the megaflow.

@@ -12,6 +12,7 @@ mod clock;
 mod config;
 mod controller;
 mod meters;
+mod netflow;
 mod ofconn;
 mod options;
 mod sflow;

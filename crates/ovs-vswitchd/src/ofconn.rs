@@ -519,4 +519,5 @@ pub fn run_timers(shared: &Shared) {
         shared.kick.notify_one();
     }
     crate::sflow::run(shared);
+    crate::netflow::run(shared);
 }

@@ -242,6 +242,7 @@ pub async fn db_loop(shared: Arc<Shared>, addr: stream::Address, ctx: Arc<stream
             crate::ofconn::sync_listeners(&shared);
             crate::controller::sync_controllers(&shared);
             crate::sflow::sync(&shared);
+            crate::netflow::sync(&shared);
             let with_stats = last_stats.elapsed() >= STATS_INTERVAL;
             if with_stats {
                 last_stats = tokio::time::Instant::now();

@@ -39,15 +39,30 @@ pub struct Route {
     pub ofp_port: u16,
 }
 
+/// A megaflow's counters as last credited.
+#[derive(Clone, Copy, Debug)]
+struct Credited {
+    packets: u64,
+    bytes: u64,
+    active_ms: u64,
+}
+
+/// How long a megaflow may go without traffic before revalidation deletes it (Open
+/// vSwitch's `other_config:max-idle` default): the megaflow table only holds live flows.
+pub const MAX_IDLE_MS: u64 = 10_000;
+
 /// Datapath port -> bridge, shared by the control side and the PMD threads.
 #[derive(Default)]
 pub struct Router {
     routes: RwLock<HashMap<OdpPort, Route>>,
-    /// Statistics already credited to rules, per megaflow (key words, mask words).
-    credited: Mutex<HashMap<(Flow, FlowWildcards), (u64, u64)>>,
+    /// Per megaflow (key, mask): the packets and bytes already credited to rules, and when
+    /// (switch clock) it was last seen forwarding.
+    credited: Mutex<HashMap<(Flow, FlowWildcards), Credited>>,
     /// The next free recirculation id (one counter for the daemon's life, as in Open
     /// vSwitch; 0 means "not recirculated" so the counter starts at 1).
     next_recirc: std::sync::atomic::AtomicU32,
+    /// NetFlow exporters of the bridges that have one (fed by revalidation).
+    pub netflow: Mutex<crate::netflow::Netflows>,
 }
 
 impl Router {
@@ -210,8 +225,29 @@ impl UpcallHandler for Handler {
             .flow_put(flow, &mask, &out.actions, FlowPutFlags::CREATE)
             .is_ok()
         {
-            // Its first packet is credited now; later ones by revalidation.
-            lock(&self.router.credited).insert((*flow, mask), (1, packet.len() as u64));
+            // Its first packet is credited now (the datapath executes it without counting
+            // it in the megaflow); later ones by revalidation, which counts its idle time
+            // from now. (The datapath dumps it under this very key and mask.)
+            lock(&self.router.credited).insert(
+                (*flow, mask),
+                Credited {
+                    packets: 0,
+                    bytes: 0,
+                    active_ms: now,
+                },
+            );
+            let mut netflow = lock(&self.router.netflow);
+            if netflow.enabled(&route.switch) {
+                let credit = crate::netflow::Credit {
+                    key: flow,
+                    in_port: route.ofp_port,
+                    packets: 1,
+                    bytes: packet.len() as u64,
+                    tcp_flags: flow.get(FieldId::TcpFlags) as u16,
+                    actions: &out.actions,
+                };
+                netflow.credit(&route.switch, &self.router, &credit, now);
+            }
         }
         UpcallResult {
             actions: out.actions,
@@ -222,8 +258,8 @@ impl UpcallHandler for Handler {
 }
 
 /// Revalidates the megaflows of the bridge whose switch is `me` (whose snapshot the caller
-/// holds locked as `snap`): re-translates each, deletes those whose mask changed, updates
-/// actions, and credits counter deltas to rules.
+/// holds locked as `snap`): re-translates each, deletes those whose mask changed or that
+/// have been idle for [`MAX_IDLE_MS`], updates actions, and credits counter deltas to rules.
 pub fn revalidate_bridge(
     dp: &Datapath,
     router: &Router,
@@ -233,6 +269,9 @@ pub fn revalidate_bridge(
 ) {
     let flows = dp.flow_dump();
     let mut credited = lock(&router.credited);
+    let mut netflow = lock(&router.netflow);
+    let netflow_on = netflow.enabled(me);
+    let mut seen = std::collections::HashSet::new();
     for f in flows {
         let in_port = f.key.get(FieldId::InPort) as OdpPort;
         let Some(route) = router.get(in_port) else {
@@ -254,8 +293,29 @@ pub fn revalidate_bridge(
             },
         );
         let id = (f.key, f.mask);
-        let (p0, b0) = credited.get(&id).copied().unwrap_or((0, 0));
+        let last = credited.get(&id).copied().unwrap_or(Credited {
+            packets: 0,
+            bytes: 0,
+            active_ms: now_ms,
+        });
+        let (p0, b0) = (last.packets, last.bytes);
         let (dp_packets, dp_bytes) = (f.stats.packets.max(p0), f.stats.bytes.max(b0));
+        let active_ms = if dp_packets > p0 {
+            now_ms
+        } else {
+            last.active_ms
+        };
+        if netflow_on && dp_packets > p0 {
+            let credit = crate::netflow::Credit {
+                key: &f.key,
+                in_port: route.ofp_port,
+                packets: dp_packets - p0,
+                bytes: dp_bytes - b0,
+                tcp_flags: f.stats.tcp_flags,
+                actions: &f.actions,
+            };
+            netflow.credit(me, router, &credit, now_ms);
+        }
         if dp_packets > p0 {
             for e in &out.side_effects {
                 let n = dp_packets - p0;
@@ -272,16 +332,35 @@ pub fn revalidate_bridge(
             }
         }
         let mask = dp_mask(&of_flow(&f.key, route.ofp_port), &out);
-        if mask != f.mask {
+        let idle = now_ms.saturating_sub(active_ms) >= MAX_IDLE_MS;
+        if mask != f.mask || idle {
             let _ = dp.flow_del(&f.key, &f.mask);
             credited.remove(&id);
+            if netflow_on {
+                netflow.forget(me, &f.key, route.ofp_port);
+            }
         } else {
             if out.actions != f.actions {
                 let _ = dp.flow_put(&f.key, &f.mask, &out.actions, FlowPutFlags::MODIFY);
             }
-            credited.insert(id, (dp_packets, dp_bytes));
+            credited.insert(
+                id,
+                Credited {
+                    packets: dp_packets,
+                    bytes: dp_bytes,
+                    active_ms,
+                },
+            );
+            seen.insert(id);
         }
     }
+    // Forget megaflows of this bridge that left the datapath some other way.
+    credited.retain(|id, _| {
+        seen.contains(id)
+            || router
+                .get(id.0.get(FieldId::InPort) as OdpPort)
+                .is_some_and(|r| !Arc::ptr_eq(&r.switch, me))
+    });
 }
 
 /// Deletes every megaflow of the datapath and forgets their credits.

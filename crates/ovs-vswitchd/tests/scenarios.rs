@@ -213,3 +213,22 @@ fn output_and_mac_rewrites() {
     wait_tx(&sw, 3, 1);
     assert_eq!(sw.tx_packets(of, "br0", 2), 0);
 }
+
+#[test]
+fn idle_megaflows_are_deleted_and_counted_first() {
+    let sw = vlan_switch();
+    sw.appctl_ok(&["netdev-dummy/receive", "p1", &frame(A, BCAST, None)]);
+    wait_until("a megaflow for the packet", T, || {
+        sw.appctl_ok(&["dpctl/dump-flows"]).lines().count() == 1
+    })
+    .unwrap();
+    // Still there before max-idle (10 s) has passed, gone after.
+    sw.appctl_ok(&["time/warp", "5000"]);
+    assert_eq!(sw.appctl_ok(&["dpctl/dump-flows"]).lines().count(), 1);
+    sw.appctl_ok(&["time/warp", "6000"]);
+    let left = sw.appctl_ok(&["dpctl/dump-flows"]);
+    assert!(left.trim().is_empty(), "idle megaflow kept:\n{left}");
+    // Its packet was counted once, by the NORMAL rule.
+    let flows = sw.ofctl_ok(ofctl(), &["dump-flows", "br0"]);
+    assert!(flows.contains("n_packets=1,"), "{flows}");
+}
