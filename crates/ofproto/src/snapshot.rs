@@ -110,6 +110,8 @@ pub struct Snapshot {
     /// NetFlow is exported for the bridge: megaflows keep the IPv4 addresses, protocol,
     /// ports and DSCP exact, so that each is one NetFlow flow.
     pub netflow: bool,
+    /// Port mirrors (the daemon also marks their output ports' bundles `mirror_out`).
+    pub mirrors: Vec<crate::xlate::mirror::Mirror>,
 }
 
 /// How translation samples packets for sFlow.
@@ -145,6 +147,7 @@ impl Snapshot {
             dp_meters: std::collections::HashMap::new(),
             sflow: None,
             netflow: false,
+            mirrors: Vec::new(),
         }
     }
 

@@ -27,6 +27,7 @@ use ofproto_tables::{GroupType, RuleId, TableMiss, TABLE_INTERNAL};
 
 use crate::snapshot::Snapshot;
 
+pub mod mirror;
 mod mpls;
 
 /// How many resubmits/goto_tables deep translation may go (Open vSwitch's limit).
@@ -274,6 +275,10 @@ fn run(
             cx.wc.set(FieldId::TpSrc, u128::MAX);
             cx.wc.set(FieldId::TpDst, u128::MAX);
         }
+    }
+    if recirc_id == 0 && cx.error.is_none() {
+        let copies = mirror::mirror_actions(snap, flow, &actions, &mut cx.wc);
+        actions.splice(0..0, copies);
     }
     if let (Some(sflow), None, 0) = (&snap.sflow, start, recirc_id) {
         // The sample's cookie says where the packet went; the VLAN it came in on must be

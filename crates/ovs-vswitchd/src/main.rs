@@ -12,6 +12,7 @@ mod clock;
 mod config;
 mod controller;
 mod meters;
+mod mirror;
 mod netflow;
 mod ofconn;
 mod options;

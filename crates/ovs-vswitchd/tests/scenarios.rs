@@ -232,3 +232,89 @@ fn idle_megaflows_are_deleted_and_counted_first() {
     let flows = sw.ofctl_ok(ofctl(), &["dump-flows", "br0"]);
     assert!(flows.contains("n_packets=1,"), "{flows}");
 }
+
+/// Seed feature list: SPAN and RSPAN port mirroring.
+#[test]
+fn span_and_rspan_mirrors() {
+    let sw = vlan_switch();
+    // p5 (no VLAN configuration) watches everything p1 (VLAN 1) receives.
+    sw.vsctl_ok(&[
+        "add-port",
+        "br0",
+        "p5",
+        "--",
+        "set",
+        "interface",
+        "p5",
+        "ofport_request=5",
+        "--",
+        "--id=@p1",
+        "get",
+        "port",
+        "p1",
+        "--",
+        "--id=@p5",
+        "get",
+        "port",
+        "p5",
+        "--",
+        "--id=@m",
+        "create",
+        "mirror",
+        "name=span",
+        "select_src_port=@p1",
+        "output_port=@p5",
+        "--",
+        "set",
+        "bridge",
+        "br0",
+        "mirrors=@m",
+    ]);
+    // The copy goes out first, tagged with the packet's VLAN, and the packet itself is
+    // untouched: flooded in VLAN 1 (p2, and p4 tagged), never to the mirror port.
+    let acts = sw.trace_actions("br0", &format!("in_port=1,dl_src={A},dl_dst={BCAST}"));
+    assert_eq!(
+        acts,
+        "push_vlan(vid=1,pcp=0),5,pop_vlan,2,push_vlan(vid=1,pcp=0),4,100"
+    );
+    // p3's traffic is not selected.
+    let acts = sw.trace_actions("br0", &format!("in_port=3,dl_src={A},dl_dst={BCAST}"));
+    assert!(!acts.contains(",5") && !acts.starts_with('5'), "{acts}");
+    // A mirror output port takes no part in switching: what it receives is dropped.
+    let acts = sw.trace_actions("br0", &format!("in_port=5,dl_src={A},dl_dst={BCAST}"));
+    assert_eq!(acts, "drop");
+    // Real packets: one in on p1, one copy out on p5.
+    sw.appctl_ok(&["netdev-dummy/receive", "p1", &frame(A, BCAST, None)]);
+    wait_tx(&sw, 5, 1);
+
+    // RSPAN: what p3 (VLAN 2) receives is copied into VLAN 99, to every port that carries
+    // it: the trunk p4, p5 (no longer a mirror output: a trunk for all VLANs again) and the
+    // bridge's local port.
+    sw.vsctl_ok(&[
+        "--",
+        "--id=@p3",
+        "get",
+        "port",
+        "p3",
+        "--",
+        "--id=@m",
+        "create",
+        "mirror",
+        "name=rspan",
+        "select_src_port=@p3",
+        "output_vlan=99",
+        "--",
+        "set",
+        "bridge",
+        "br0",
+        "mirrors=@m",
+    ]);
+    sw.vsctl_ok(&["set", "port", "p4", "trunks=2,99"]);
+    let acts = sw.trace_actions("br0", &format!("in_port=3,dl_src={B},dl_dst={BCAST}"));
+    assert_eq!(
+        acts,
+        "push_vlan(vid=99,pcp=0),4,5,100,pop_vlan,push_vlan(vid=2,pcp=0),4,5,100"
+    );
+    let acts = sw.trace_actions("br0", &format!("in_port=5,dl_src={A},dl_dst={BCAST}"));
+    assert_ne!(acts, "drop", "p5 switches again");
+}
