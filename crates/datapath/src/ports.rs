@@ -89,6 +89,7 @@ pub fn normalize_type(port_type: &str) -> Option<(&'static str, &'static str)> {
         "tap" => ("tap", "tap"),
         "dummy" => ("dummy", "dummy"),
         "dummy-internal" => ("dummy", "dummy-internal"),
+        "patch" => ("patch", "patch"),
         _ => return None,
     })
 }

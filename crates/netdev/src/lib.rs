@@ -86,6 +86,7 @@ pub mod dummy;
 mod error;
 pub mod ifctl;
 pub mod netlink;
+pub mod patch;
 pub mod pcap;
 #[allow(unsafe_code)]
 mod sys;
@@ -202,6 +203,11 @@ pub fn open(kind: &str, name: &str, options: &BTreeMap<String, String>) -> Resul
         "internal" => {
             reject_unknown(options, &[], "internal")?;
             Ok(Box::new(tap::TapNetdev::open_internal(name)?))
+        }
+        "patch" => {
+            reject_unknown(options, &["peer"], "patch")?;
+            let peer = options.get("peer").map(String::as_str).unwrap_or_default();
+            Ok(Box::new(patch::PatchNetdev::open(name, peer)?))
         }
         "dummy" => {
             let opts = dummy::DummyOptions::from_map(options)?;

@@ -205,6 +205,8 @@ pub enum NetdevKind {
     Internal,
     /// An in-memory port for tests (`type="dummy"`).
     Dummy,
+    /// One end of a patch cable between bridges (`type="patch"`).
+    Patch,
 }
 
 impl NetdevKind {
@@ -215,6 +217,7 @@ impl NetdevKind {
             NetdevKind::Tap => "tap",
             NetdevKind::Internal => "internal",
             NetdevKind::Dummy => "dummy",
+            NetdevKind::Patch => "patch",
         }
     }
 }

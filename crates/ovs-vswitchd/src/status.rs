@@ -185,7 +185,7 @@ fn build_status(shared: &Shared, r: &Replica, next_cfg: i64, root: Uuid, with_st
         &root,
         "iface_types",
         Datum::set(
-            ["internal", "system", "tap"]
+            ["internal", "patch", "system", "tap"]
                 .iter()
                 .map(|t| Atom::String(t.to_string()))
                 .collect(),

@@ -204,6 +204,7 @@ impl Vswitch {
             }
             "" | "system" => "system",
             "tap" => "tap",
+            "patch" => "patch",
             other => return Err(format!("{other}: unsupported interface type")),
         })
     }
@@ -453,6 +454,8 @@ impl Vswitch {
                     || k == "rx_pcap"
                     || k == "stream"
             });
+        } else if ntype == "patch" {
+            dev_options.retain(|k, _| k == "peer");
         } else {
             dev_options.clear();
         }

@@ -318,3 +318,85 @@ fn span_and_rspan_mirrors() {
     let acts = sw.trace_actions("br0", &format!("in_port=5,dl_src={A},dl_dst={BCAST}"));
     assert_ne!(acts, "drop", "p5 switches again");
 }
+
+/// Patch ports join two bridges (as OpenStack joins br-int and br-ex).
+#[test]
+fn patch_ports_join_bridges() {
+    let sw = Switch::start("patch");
+    sw.vsctl_ok(&[
+        "add-br",
+        "br0",
+        "--",
+        "add-port",
+        "br0",
+        "p1",
+        "--",
+        "set",
+        "interface",
+        "p1",
+        "ofport_request=1",
+        "--",
+        "add-br",
+        "br1",
+        "--",
+        "add-port",
+        "br1",
+        "p2",
+        "--",
+        "set",
+        "interface",
+        "p2",
+        "ofport_request=2",
+        "--",
+        "add-port",
+        "br0",
+        "patch-a",
+        "--",
+        "set",
+        "interface",
+        "patch-a",
+        "type=patch",
+        "options:peer=patch-b",
+        "ofport_request=9",
+        "--",
+        "add-port",
+        "br1",
+        "patch-b",
+        "--",
+        "set",
+        "interface",
+        "patch-b",
+        "type=patch",
+        "options:peer=patch-a",
+        "ofport_request=9",
+    ]);
+    // The first end had no peer when it was opened; the link comes up with the second.
+    wait_until("patch-a link up", T, || {
+        sw.vsctl_ok(&["get", "interface", "patch-a", "ofport", "link_state"]) == "9\nup\n"
+    })
+    .unwrap();
+    let of = ofctl();
+    let show = sw.ofctl_ok(of, &["show", "br0"]);
+    assert!(show.contains(" 9(patch-a): addr:"), "{show}");
+    // A broadcast on br0's p1 crosses the cable and leaves br1 on p2; the reply comes back.
+    sw.appctl_ok(&["netdev-dummy/receive", "p1", &frame(A, BCAST, None)]);
+    wait_until("p2 to transmit the broadcast", T, || {
+        sw.tx_packets(of, "br1", 2) >= 1
+    })
+    .unwrap();
+    sw.appctl_ok(&["netdev-dummy/receive", "p2", &frame(B, A, None)]);
+    wait_until("p1 to transmit the reply", T, || {
+        sw.tx_packets(of, "br0", 1) >= 1
+    })
+    .unwrap();
+    // Both bridges learned where A is: behind p1 on br0, behind the patch on br1.
+    assert!(sw
+        .appctl_ok(&["fdb/show", "br1"])
+        .contains("    9     0  50:54:00:00:00:01"));
+    // Without its peer, the cable is down.
+    sw.vsctl_ok(&["del-port", "br1", "patch-b"]);
+    wait_until("patch-a link down", T, || {
+        sw.vsctl_ok(&["get", "interface", "patch-a", "link_state"]) == "down\n"
+    })
+    .unwrap();
+}
