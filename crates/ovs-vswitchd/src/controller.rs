@@ -6,19 +6,21 @@
 //! * Passive targets (`ptcp:PORT[:IP]`, `punix:FILE`): a listener whose connections are
 //!   controller connections.
 //!
-//! [`sync_controllers`] starts and stops these tasks as the configuration changes.
+//! [`sync_controllers`] starts and stops these tasks as the configuration changes, and
+//! [`status_columns`] says what the Controller rows' `is_connected`, `role` and `status`
+//! should hold (the daemon's status pass writes them).
 //! [`start_packet_in_pump`] runs a thread that takes the datapath's `userspace()` upcalls
 //! (packets a flow sends to the controller) and turns them into packet-ins.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dpif::{Dpif, UserspaceCookie};
 use flow::{FieldId, Match};
-use ofswitch::{ConnKind, PacketIn, Switch};
+use ofswitch::{ConnId, ConnKind, PacketIn, Role, Switch};
 
-use crate::ofconn::{dispatch, serve};
+use crate::ofconn::{dispatch, serve_with};
 use crate::upcall::lock;
 use crate::Shared;
 
@@ -27,6 +29,28 @@ const OFP_PORT: u16 = 6653;
 
 /// Running controller tasks, keyed by (bridge, target).
 pub type ControllerTasks = Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>;
+
+/// The connection state of one controller target.
+#[derive(Debug, Default)]
+pub struct TargetState {
+    /// Open connections (an active target has at most one; a passive one, any number).
+    conns: Vec<ConnId>,
+    /// When the target last got its first connection / lost its last one.
+    since: Option<Instant>,
+    /// Why the last connection attempt failed.
+    last_error: Option<String>,
+    /// An active target waiting before it reconnects.
+    backoff: bool,
+}
+
+/// Connection states by (bridge, target).
+pub type ControllerStates = Mutex<HashMap<(String, String), TargetState>>;
+
+fn note(shared: &Shared, key: &(String, String), f: impl FnOnce(&mut TargetState)) {
+    f(lock(&shared.controller_states)
+        .entry(key.clone())
+        .or_default());
+}
 
 /// Starts tasks for new controller targets and stops those no longer configured.
 pub fn sync_controllers(shared: &Arc<Shared>) {
@@ -49,6 +73,7 @@ pub fn sync_controllers(shared: &Arc<Shared>) {
         let keep = want.iter().any(|(w, _, _)| w == k);
         if !keep {
             t.abort();
+            lock(&shared.controller_states).remove(k);
         }
         keep
     });
@@ -66,9 +91,9 @@ pub fn sync_controllers(shared: &Arc<Shared>) {
         };
         let sh = shared.clone();
         let task = if addr.is_passive() {
-            tokio::spawn(listen(sh, sw, addr))
+            tokio::spawn(listen(sh, sw, key.clone(), addr))
         } else {
-            tokio::spawn(connect_loop(sh, sw, addr, max_backoff))
+            tokio::spawn(connect_loop(sh, sw, key.clone(), addr, max_backoff))
         };
         tasks.insert(key, task);
     }
@@ -77,35 +102,65 @@ pub fn sync_controllers(shared: &Arc<Shared>) {
 async fn connect_loop(
     shared: Arc<Shared>,
     sw: Arc<Mutex<Switch>>,
+    key: (String, String),
     addr: stream::Address,
     max_backoff_ms: u64,
 ) {
     let ctx = stream::Context::new(shared.rundir.clone());
     let mut backoff = Duration::from_secs(1);
     loop {
+        note(&shared, &key, |t| t.backoff = false);
         match stream::connect(&addr, &ctx).await {
             Ok(s) => {
                 vlog::global().log("rconn", vlog::Level::Info, &format!("{addr}: connected"));
                 backoff = Duration::from_secs(1);
-                serve(shared.clone(), sw.clone(), s, ConnKind::Controller).await;
+                let sh = shared.clone();
+                let k = key.clone();
+                serve_with(
+                    shared.clone(),
+                    sw.clone(),
+                    s,
+                    ConnKind::Controller,
+                    move |id| {
+                        note(&sh, &k, |t| {
+                            t.conns.push(id);
+                            t.since = Some(Instant::now());
+                            t.last_error = None;
+                        });
+                    },
+                )
+                .await;
+                note(&shared, &key, |t| {
+                    t.conns.clear();
+                    t.since = Some(Instant::now());
+                });
                 vlog::global().log(
                     "rconn",
                     vlog::Level::Info,
                     &format!("{addr}: connection dropped"),
                 );
             }
-            Err(e) => vlog::global().log(
-                "rconn",
-                vlog::Level::Info,
-                &format!("{addr}: connection failed ({e})"),
-            ),
+            Err(e) => {
+                note(&shared, &key, |t| t.last_error = Some(e.to_string()));
+                vlog::global().log(
+                    "rconn",
+                    vlog::Level::Info,
+                    &format!("{addr}: connection failed ({e})"),
+                )
+            }
         }
+        note(&shared, &key, |t| t.backoff = true);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_millis(max_backoff_ms));
     }
 }
 
-async fn listen(shared: Arc<Shared>, sw: Arc<Mutex<Switch>>, addr: stream::Address) {
+async fn listen(
+    shared: Arc<Shared>,
+    sw: Arc<Mutex<Switch>>,
+    key: (String, String),
+    addr: stream::Address,
+) {
     let ctx = stream::Context::new(shared.rundir.clone());
     let mut l = match stream::listen(&addr, &ctx).await {
         Ok(l) => l,
@@ -121,10 +176,27 @@ async fn listen(shared: Arc<Shared>, sw: Arc<Mutex<Switch>>, addr: stream::Addre
     loop {
         match l.accept().await {
             Ok(inc) => {
-                let (sh, sw) = (shared.clone(), sw.clone());
+                let (sh, sw, key) = (shared.clone(), sw.clone(), key.clone());
                 tokio::spawn(async move {
                     if let Ok(s) = inc.establish().await {
-                        serve(sh, sw, s, ConnKind::Controller).await;
+                        let (sh2, k2) = (sh.clone(), key.clone());
+                        let mut me = None;
+                        serve_with(sh.clone(), sw, s, ConnKind::Controller, |id| {
+                            me = Some(id);
+                            note(&sh2, &k2, |t| {
+                                if t.conns.is_empty() {
+                                    t.since = Some(Instant::now());
+                                }
+                                t.conns.push(id);
+                            });
+                        })
+                        .await;
+                        note(&sh, &key, |t| {
+                            t.conns.retain(|c| Some(*c) != me);
+                            if t.conns.is_empty() {
+                                t.since = Some(Instant::now());
+                            }
+                        });
                     }
                 });
             }
@@ -198,4 +270,92 @@ pub fn start_packet_in_pump(shared: Arc<Shared>) -> std::io::Result<()> {
             }
         })
         .map(|_| ())
+}
+
+/// The Controller rows' status columns: `(row, column, value)` for every configured
+/// controller. `with_timers` adds the `sec_since_*` counters (which change every second, so
+/// the daemon writes them only with its periodic statistics).
+pub fn status_columns(
+    shared: &Shared,
+    with_timers: bool,
+) -> Vec<(uuid::Uuid, &'static str, ovsdb::Datum)> {
+    use ovsdb::{Atom, Datum};
+    type BridgeControllers = (String, Arc<Mutex<Switch>>, Vec<(uuid::Uuid, String)>);
+    let bridges: Vec<BridgeControllers> = lock(&shared.vs)
+        .bridges
+        .iter()
+        .map(|(n, b)| {
+            let ctls = b
+                .cfg
+                .controllers
+                .iter()
+                .map(|c| (c.uuid, c.target.clone()))
+                .collect();
+            (n.clone(), b.switch.clone(), ctls)
+        })
+        .collect();
+    let states = lock(&shared.controller_states);
+    let mut out = Vec::new();
+    for (bridge, sw, ctls) in bridges {
+        for (uuid, target) in ctls {
+            let st = states.get(&(bridge.clone(), target.clone()));
+            let conns: &[ConnId] = st.map_or(&[], |s| s.conns.as_slice());
+            let connected = !conns.is_empty();
+            out.push((
+                uuid,
+                "is_connected",
+                Datum::scalar(Atom::Boolean(connected)),
+            ));
+            let role = {
+                let g = lock(&sw);
+                conns.iter().find_map(|c| g.conn(*c).map(|s| s.role))
+            };
+            out.push((
+                uuid,
+                "role",
+                match role {
+                    Some(Role::Primary) => Datum::scalar(Atom::String("master".into())),
+                    Some(Role::Secondary) => Datum::scalar(Atom::String("slave".into())),
+                    Some(Role::Equal) => Datum::scalar(Atom::String("other".into())),
+                    None => Datum::set(Vec::new()),
+                },
+            ));
+            let mut status = BTreeMap::new();
+            let passive =
+                stream::Address::parse(&target, Some(OFP_PORT)).is_ok_and(|a| a.is_passive());
+            let state = match st {
+                _ if connected => "ACTIVE",
+                _ if passive => "LISTENING",
+                Some(s) if s.backoff => "BACKOFF",
+                _ => "CONNECTING",
+            };
+            if !passive || connected {
+                status.insert("state".to_string(), state.to_string());
+            }
+            if let Some(e) = st.and_then(|s| s.last_error.as_ref()) {
+                status.insert("last_error".to_string(), e.clone());
+            }
+            if with_timers {
+                if let Some(since) = st.and_then(|s| s.since) {
+                    let key = if connected {
+                        "sec_since_connect"
+                    } else {
+                        "sec_since_disconnect"
+                    };
+                    status.insert(key.to_string(), since.elapsed().as_secs().to_string());
+                }
+            }
+            out.push((
+                uuid,
+                "status",
+                Datum::map(
+                    status
+                        .into_iter()
+                        .map(|(k, v)| (Atom::String(k), Atom::String(v)))
+                        .collect(),
+                ),
+            ));
+        }
+    }
+    out
 }

@@ -51,6 +51,8 @@ pub struct Shared {
     pub exiting: tokio::sync::Notify,
     /// Controller connection tasks.
     pub controllers: controller::ControllerTasks,
+    /// Controller connection states (for the Controller rows' status columns).
+    pub controller_states: controller::ControllerStates,
     /// Open OpenFlow connections' send queues.
     pub conns: ofconn::Registry,
     /// sFlow agents of the bridges that have one.
@@ -150,6 +152,7 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         mgmt: Mutex::new(HashMap::new()),
         exiting: tokio::sync::Notify::new(),
         controllers: Mutex::new(HashMap::new()),
+        controller_states: Mutex::new(HashMap::new()),
         conns: Mutex::new(HashMap::new()),
         sflow: Mutex::new(sflow::Agents::default()),
     });

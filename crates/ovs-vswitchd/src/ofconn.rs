@@ -360,9 +360,23 @@ pub async fn serve<S>(shared: Arc<Shared>, sw: Arc<Mutex<Switch>>, stream: S, ki
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
 {
+    serve_with(shared, sw, stream, kind, |_| {}).await;
+}
+
+/// [`serve`], telling `opened` the connection's id once the switch has it.
+pub async fn serve_with<S>(
+    shared: Arc<Shared>,
+    sw: Arc<Mutex<Switch>>,
+    stream: S,
+    kind: ConnKind,
+    opened: impl FnOnce(ofswitch::ConnId),
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
     let (mut rd, mut wr) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::unbounded_channel::<Option<Vec<u8>>>();
     let (id, hello) = lock(&sw).open_conn(kind, ALL_VERSIONS);
+    opened(id);
     lock(&shared.conns).insert(key(&sw, id), tx);
     dispatch(&shared, &sw, hello);
     let writer = tokio::spawn(async move {

@@ -63,6 +63,12 @@ fn put(txn: &mut Txn, r: &Replica, table: &str, uuid: &Uuid, col: &str, value: D
 /// Builds the status transaction for the current state. `with_stats` adds statistics.
 fn build_status(shared: &Shared, r: &Replica, next_cfg: i64, root: Uuid, with_stats: bool) -> Txn {
     let mut txn = Txn::new(r);
+    // Controllers first: this takes the switch's lock itself.
+    for (u, col, v) in crate::controller::status_columns(shared, with_stats) {
+        if r.row("Controller", &u).is_some() && (col != "status" || with_stats) {
+            put(&mut txn, r, "Controller", &u, col, v);
+        }
+    }
     let vs = lock(&shared.vs);
     let statuses: Vec<(Uuid, IfaceStatus)> =
         vs.status.iter().map(|(u, st)| (*u, st.clone())).collect();
