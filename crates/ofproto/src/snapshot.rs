@@ -112,6 +112,10 @@ pub struct Snapshot {
     pub netflow: bool,
     /// Port mirrors (the daemon also marks their output ports' bundles `mirror_out`).
     pub mirrors: Vec<crate::xlate::mirror::Mirror>,
+    /// "Fail open": a standalone bridge that has lost its controllers acts as a learning
+    /// switch whatever its flow tables say (Open vSwitch's fail-open rule, which outranks
+    /// every OpenFlow priority), until a controller connects again.
+    pub fail_open: bool,
 }
 
 /// How translation samples packets for sFlow.
@@ -148,6 +152,7 @@ impl Snapshot {
             sflow: None,
             netflow: false,
             mirrors: Vec::new(),
+            fail_open: false,
         }
     }
 

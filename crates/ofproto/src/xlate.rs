@@ -247,6 +247,13 @@ fn run(
                 format!("No frozen state for recirc_id {recirc_id:#x}: drop"),
             ),
         },
+        None if snap.fail_open => {
+            cx.line(
+                0,
+                "Fail-open: no controller reachable; acting as a learning switch",
+            );
+            cx.normal(4);
+        }
         None => cx.table(0, 0, 4),
         Some(acts) => {
             cx.actions(acts, 4, 0);

@@ -31,7 +31,7 @@ const OFP_PORT: u16 = 6653;
 pub type ControllerTasks = Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>;
 
 /// The connection state of one controller target.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TargetState {
     /// Open connections (an active target has at most one; a passive one, any number).
     conns: Vec<ConnId>,
@@ -41,6 +41,20 @@ pub struct TargetState {
     last_error: Option<String>,
     /// An active target waiting before it reconnects.
     backoff: bool,
+    /// When the target was first seen.
+    created: Instant,
+}
+
+impl Default for TargetState {
+    fn default() -> Self {
+        TargetState {
+            conns: Vec::new(),
+            since: None,
+            last_error: None,
+            backoff: false,
+            created: Instant::now(),
+        }
+    }
 }
 
 /// Connection states by (bridge, target).
@@ -89,6 +103,7 @@ pub fn sync_controllers(shared: &Arc<Shared>) {
             );
             continue;
         };
+        note(shared, &key, |_| {});
         let sh = shared.clone();
         let task = if addr.is_passive() {
             tokio::spawn(listen(sh, sw, key.clone(), addr))
@@ -358,4 +373,67 @@ pub fn status_columns(
         }
     }
     out
+}
+
+/// Default `inactivity_probe` of a controller, in milliseconds.
+const DEFAULT_PROBE_MS: i64 = 5_000;
+
+/// Puts standalone bridges whose controllers have all been unreachable for three probe
+/// intervals into fail-open mode (a learning switch), and takes them out as soon as one
+/// connects; `fail_mode=secure` bridges never fail open. Returns the bridges that changed.
+pub fn update_fail_open(shared: &Shared) -> Vec<Arc<Mutex<Switch>>> {
+    type Candidate = (String, Arc<Mutex<Switch>>, bool, Vec<(String, i64)>);
+    let bridges: Vec<Candidate> = lock(&shared.vs)
+        .bridges
+        .iter()
+        .map(|(n, b)| {
+            let secure = b.cfg.fail_mode.as_deref() == Some("secure");
+            let ctls = b
+                .cfg
+                .controllers
+                .iter()
+                .map(|c| {
+                    (
+                        c.target.clone(),
+                        c.inactivity_probe.unwrap_or(DEFAULT_PROBE_MS).max(0),
+                    )
+                })
+                .collect();
+            (n.clone(), b.switch.clone(), secure, ctls)
+        })
+        .collect();
+    let states = lock(&shared.controller_states);
+    let mut changed = Vec::new();
+    for (bridge, sw, secure, ctls) in bridges {
+        let fail_open = !secure
+            && !ctls.is_empty()
+            && ctls.iter().all(|(target, probe_ms)| {
+                let st = states.get(&(bridge.clone(), target.clone()));
+                let connected = st.is_some_and(|s| !s.conns.is_empty());
+                // Never connected: count from when the target was configured.
+                let since = st.and_then(|s| s.since.or(Some(s.created)));
+                !connected
+                    && since
+                        .is_some_and(|t| t.elapsed() >= Duration::from_millis(3 * *probe_ms as u64))
+            });
+        let mut g = lock(&sw);
+        if g.snap.fail_open != fail_open {
+            g.snap.fail_open = fail_open;
+            vlog::global().log(
+                "fail_open",
+                vlog::Level::Warn,
+                &format!(
+                    "{bridge}: {}",
+                    if fail_open {
+                        "could not connect to controller for a while; entering fail-open mode"
+                    } else {
+                        "leaving fail-open mode"
+                    }
+                ),
+            );
+            drop(g);
+            changed.push(sw);
+        }
+    }
+    changed
 }

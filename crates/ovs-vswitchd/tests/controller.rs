@@ -48,3 +48,46 @@ fn active_controller_connection_is_reported() {
     let show = sw.vsctl_ok(&["show"]);
     assert!(!show.contains("is_connected: true"), "{show}");
 }
+
+/// A standalone bridge whose controller cannot be reached acts as a learning switch after
+/// three probe intervals ("fail open"); a secure one keeps dropping.
+#[test]
+fn standalone_bridge_fails_open_without_its_controller() {
+    // A port nobody listens on.
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!("tcp:{}", dead.local_addr().unwrap());
+    drop(dead);
+    let sw = Switch::start("failopen");
+    sw.vsctl_ok(&[
+        "add-br",
+        "br0",
+        "--",
+        "add-port",
+        "br0",
+        "p1",
+        "--",
+        "add-port",
+        "br0",
+        "p2",
+        "--",
+        "set-controller",
+        "br0",
+        &target,
+        "--",
+        "set",
+        "controller",
+        "br0",
+        "inactivity_probe=3000",
+    ]);
+    let flow = "in_port=1,dl_src=50:54:00:00:00:01,dl_dst=ff:ff:ff:ff:ff:ff";
+    // With a controller configured the bridge has no NORMAL rule: a table miss drops.
+    assert_eq!(sw.trace_actions("br0", flow), "drop");
+    wait_until("fail-open", T, || sw.trace_actions("br0", flow) != "drop").unwrap();
+    let out = sw.appctl_ok(&["ofproto/trace", "br0", flow]);
+    assert!(out.contains("Fail-open"), "{out}");
+    sw.vsctl_ok(&["set-fail-mode", "br0", "secure"]);
+    wait_until("secure: drop again", T, || {
+        sw.trace_actions("br0", flow) == "drop"
+    })
+    .unwrap();
+}
