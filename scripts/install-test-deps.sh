@@ -7,7 +7,7 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in openvswitch-switch openvswitch-common python3-openvswitch iproute2 iputils-ping \
-           iperf3 tcpdump ethtool procps tshark; do
+           iperf3 tcpdump ethtool procps tshark bridge-utils; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
