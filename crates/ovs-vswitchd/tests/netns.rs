@@ -519,3 +519,44 @@ fn a_thousand_ports_on_one_bridge() {
     );
     assert!(ok.is_ok(), "no forwarding with 1,000 ports");
 }
+
+/// A VM's tap or veth created after `add-port` (libvirt may add the port first) is picked
+/// up when it appears: reported missing until then, forwarding once it exists.
+#[test]
+fn port_added_before_its_device_exists() {
+    if !available("port_added_before_its_device_exists") {
+        return;
+    }
+    let h = Host::start("hl");
+    let vm1 = h.add_vm("tap1", "10.15.0.1/24", &[]);
+    h.vsctl(&["add-port", "ovsbr0", "late0"]);
+    let st = h.vsctl(&["get", "interface", "late0", "ofport", "error"]);
+    assert!(st.starts_with("-1\n"), "{st}");
+    // The device appears.
+    let vm2 = Netns::new("vm").expect("vm namespace");
+    ip(&[
+        "link",
+        "add",
+        "late0",
+        "netns",
+        h.ns.name(),
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        vm2.name(),
+    ])
+    .expect("veth");
+    vm2.ip(&["addr", "add", "10.15.0.2/24", "dev", "eth0"])
+        .unwrap();
+    vm2.ip(&["link", "set", "eth0", "up"]).unwrap();
+    h.ns.ip(&["link", "set", "late0", "up"]).unwrap();
+    wait_until("late0 to get an OpenFlow port", T, || {
+        let s = h.vsctl(&["get", "interface", "late0", "ofport"]);
+        s.trim().parse::<i64>().is_ok_and(|p| p > 0)
+    })
+    .unwrap();
+    assert!(reaches(&vm1, "10.15.0.2"), "VM behind the late port");
+}
