@@ -63,6 +63,7 @@ pub mod xlate;
 
 pub use recirc::{FrozenState, RecircTable};
 pub use snapshot::{NormalState, OfActions, PortInfo, SflowSampling, Snapshot};
+pub use xlate::bonding::BondPort;
 pub use xlate::mirror::{Mirror, MirrorOutput};
 pub use xlate::{
     format_trace, megaflow_mask, xlate, xlate_actions, xlate_with, SideEffect, XlateError,

@@ -116,6 +116,8 @@ pub struct Snapshot {
     /// switch whatever its flow tables say (Open vSwitch's fail-open rule, which outranks
     /// every OpenFlow priority), until a controller connects again.
     pub fail_open: bool,
+    /// Bonded ports (their bundles in `normal` stand for all their members).
+    pub bonds: Vec<std::sync::Arc<crate::xlate::bonding::BondPort>>,
 }
 
 /// How translation samples packets for sFlow.
@@ -153,6 +155,7 @@ impl Snapshot {
             netflow: false,
             mirrors: Vec::new(),
             fail_open: false,
+            bonds: Vec::new(),
         }
     }
 

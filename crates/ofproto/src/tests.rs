@@ -376,3 +376,82 @@ fn select_group_resumes_with_a_weighted_bucket_and_the_rest() {
     }
     assert_eq!(counts, [16, 48]);
 }
+
+/// p1 and p2 are one active-backup bond (bundle 1), p3 a plain port; NORMAL switching.
+fn bonded_snap(mode: normal::BondMode) -> Snapshot {
+    use normal::{BridgeConfig, BundleConfig, PortVlan, PortVlanSettings};
+    let mut s = snap_with(&[(0, "", "NORMAL")]);
+    let vlan = || PortVlan::new(&PortVlanSettings::default());
+    let mut bond_bundle = BundleConfig::new(1u16, "bond0", vlan());
+    bond_bundle.bond = true;
+    s.normal.bridge = BridgeConfig {
+        bundles: vec![bond_bundle, BundleConfig::new(3u16, "p3", vlan())],
+        forward_bpdu: false,
+    };
+    let mut settings = bond::BondSettings::new("bond0");
+    settings.mode = mode;
+    let mut b = bond::Bond::new(settings, 0);
+    for (i, n) in ["p1", "p2"].iter().enumerate() {
+        b.add_member(n, [0x02, 0, 0, 0, 0, i as u8 + 1]);
+        b.set_may_enable(n, true);
+    }
+    b.run(0, bond::LacpStatus::Disabled);
+    s.bonds.push(std::sync::Arc::new(crate::BondPort {
+        name: "bond0".into(),
+        bundle: 1,
+        members: vec![(1, "p1".into()), (2, "p2".into())],
+        bond: std::sync::Mutex::new(b),
+    }));
+    s
+}
+
+#[test]
+fn a_bond_is_one_bundle_with_one_sending_member() {
+    let s = bonded_snap(normal::BondMode::ActiveBackup);
+    let bcast = "dl_src=00:00:00:00:00:0a,dl_dst=ff:ff:ff:ff:ff:ff";
+    // From the plain port: flooded to the bond once, through its active member.
+    let out = xlate(&s, &flow(&format!("in_port=3,{bcast}")), false);
+    let acts = dpif::format_actions(&out.actions);
+    assert!(acts == "11" || acts == "12", "{acts}");
+    let active = if acts == "11" { 1 } else { 2 };
+    // From the active member: flooded to p3 only, never back into the bond; learned on
+    // the bond's bundle.
+    let out = xlate(&s, &flow(&format!("in_port={active},{bcast}")), false);
+    assert_eq!(dpif::format_actions(&out.actions), "13");
+    assert!(out
+        .side_effects
+        .iter()
+        .any(|e| matches!(e, SideEffect::MacLearn { port: 1, .. })));
+    // From the backup member: refused.
+    let backup = 3 - active;
+    let out = xlate(&s, &flow(&format!("in_port={backup},{bcast}")), false);
+    assert_eq!(dpif::format_actions(&out.actions), "drop");
+    // The active member fails: the other one takes over.
+    {
+        let mut b = s.bonds[0].bond.lock().unwrap();
+        b.set_may_enable(if active == 1 { "p1" } else { "p2" }, false);
+        b.run(1, bond::LacpStatus::Disabled);
+    }
+    let out = xlate(&s, &flow(&format!("in_port=3,{bcast}")), false);
+    assert_eq!(
+        dpif::format_actions(&out.actions),
+        format!("{}", 10 + backup)
+    );
+}
+
+#[test]
+fn balance_slb_keeps_a_source_on_one_member_and_says_so_in_the_mask() {
+    let s = bonded_snap(normal::BondMode::BalanceSlb);
+    let mut used = std::collections::BTreeSet::new();
+    for i in 0..32u8 {
+        let f = flow(&format!(
+            "in_port=3,dl_src=00:00:00:00:01:{i:02x},dl_dst=ff:ff:ff:ff:ff:ff"
+        ));
+        let a = xlate(&s, &f, false);
+        let b = xlate(&s, &f, false);
+        assert_eq!(a.actions, b.actions, "same source, same member");
+        assert_eq!(a.wc.get(FieldId::EthSrc), 0xffff_ffff_ffff);
+        used.insert(dpif::format_actions(&a.actions));
+    }
+    assert_eq!(used.len(), 2, "both members carry traffic: {used:?}");
+}

@@ -27,6 +27,7 @@ use ofproto_tables::{GroupType, RuleId, TableMiss, TABLE_INTERNAL};
 
 use crate::snapshot::Snapshot;
 
+pub mod bonding;
 pub mod mirror;
 mod mpls;
 
@@ -896,17 +897,26 @@ impl Ctx<'_> {
     /// headers and the port.
     fn normal(&mut self, ind: usize) {
         let snap = self.snap;
-        let in_port = self.flow.get(FieldId::InPort) as u16;
+        let member = self.flow.get(FieldId::InPort) as u16;
+        // A bond member enters NORMAL as its bond's bundle, subject to the bond's verdict.
+        let in_bond = bonding::bond_of(&snap.bonds, member);
+        let (in_port, bond_verdict) = match in_bond {
+            Some(b) => {
+                self.wc.set(FieldId::EthDst, u128::MAX);
+                let dst = self.flow.get(FieldId::EthDst) as u64;
+                (b.bundle, b.admissibility(member, dst))
+            }
+            None => (member, normal::BondVerdict::Accept),
+        };
         let mut macs = snap.normal.macs.clone();
-        let d = normal::xlate_normal(
-            &snap.normal.bridge,
-            &mut macs,
-            &self.flow,
+        let input = normal::NormalInput {
+            flow: &self.flow,
             in_port,
-            self.now_ms,
-            false,
-            &mut self.wc,
-        );
+            now_ms: self.now_ms,
+            side_effects: false,
+            bond_verdict,
+        };
+        let d = normal::xlate_normal_input(&snap.normal.bridge, &mut macs, &input, &mut self.wc);
         for l in &d.trace {
             self.line(ind + 1, l);
         }
@@ -922,7 +932,19 @@ impl Ctx<'_> {
             }
         }
         let (tci, tci1) = (self.flow.vlan_tci(), self.flow.vlan_tci1());
+        let vlan = d.vlan.unwrap_or(0);
         for o in &d.outputs {
+            // To a bond: the member the bond picks for this flow (none: dropped).
+            let port = match bonding::bond_by_bundle(&snap.bonds, o.port) {
+                Some(b) => match b.choose(&self.flow, vlan, &mut self.wc) {
+                    Some(m) => m,
+                    None => {
+                        self.line(ind + 1, format!("-> no usable member of bond {}", b.name));
+                        continue;
+                    }
+                },
+                None => o.port,
+            };
             let tag = |i: usize| {
                 o.tags.get(i).map_or(0, |h| {
                     VLAN_CFI | (h.vid & 0x0fff) | (u16::from(h.pcp & 7) << 13)
@@ -930,7 +952,7 @@ impl Ctx<'_> {
             };
             self.flow.set_vlan_tci(tag(0));
             self.flow.set_vlan_tci1(tag(1));
-            self.output_to(o.port, ind, false);
+            self.output_to(port, ind, false);
         }
         self.flow.set_vlan_tci(tci);
         self.flow.set_vlan_tci1(tci1);
