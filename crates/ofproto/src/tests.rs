@@ -401,6 +401,7 @@ fn bonded_snap(mode: normal::BondMode) -> Snapshot {
         bundle: 1,
         members: vec![(1, "p1".into()), (2, "p2".into())],
         bond: std::sync::Mutex::new(b),
+        lacp: std::sync::Mutex::new(None),
     }));
     s
 }

@@ -189,6 +189,33 @@ pub fn register(server: &unixctl::Server, shared: &Arc<Shared>) {
         let g = lock(&sw);
         Ok(g.snap.normal.macs.format_show(clock.now_ms(), port_label))
     });
+    for (cmd, what) in [("bond/show", "bond"), ("lacp/show", "lacp")] {
+        let sh = shared.clone();
+        server.register(cmd, "[port]", 0, 1, move |a| {
+            crate::bonds::show(&sh, what, a.first().map(String::as_str))
+        });
+    }
+    let sh = shared.clone();
+    server.register("bond/list", "", 0, 0, move |_| {
+        crate::bonds::show(&sh, "list", None)
+    });
+    for (cmd, what) in [
+        ("bond/set-active-member", "set-active"),
+        ("bond/set-active-slave", "set-active"),
+        ("bond/enable-member", "enable"),
+        ("bond/enable-slave", "enable"),
+        ("bond/disable-member", "disable"),
+        ("bond/disable-slave", "disable"),
+    ] {
+        let sh = shared.clone();
+        server.register(cmd, "port member", 2, 2, move |a| {
+            crate::bonds::command(&sh, what, &a[0], &a[1])
+        });
+    }
+    server.register("bond/hash", "mac [vlan] [basis]", 1, 3, |a| {
+        let args: Vec<&str> = a.iter().map(String::as_str).collect();
+        bond::bond::bond_hash_command(&args).map_err(|e| e.to_string())
+    });
     let sh = shared.clone();
     server.register("fdb/stats-show", "bridge", 1, 1, move |a| {
         let sw = bridge(&sh, &a[0]).ok_or_else(|| "no such bridge".to_string())?;

@@ -8,6 +8,7 @@
 //! own PMD threads. See `docs/design/vswitchd.md`.
 
 mod appctl;
+mod bonds;
 mod clock;
 mod config;
 mod controller;
@@ -55,6 +56,10 @@ pub struct Shared {
     pub controller_states: controller::ControllerStates,
     /// Open OpenFlow connections' send queues.
     pub conns: ofconn::Registry,
+    /// Bonded ports of every bridge.
+    pub bonds: Mutex<bonds::Bonds>,
+    /// Bond members' last known carrier.
+    pub bond_carriers: bonds::Carriers,
     /// sFlow agents of the bridges that have one.
     pub sflow: Mutex<sflow::Agents>,
 }
@@ -155,6 +160,8 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         controller_states: Mutex::new(HashMap::new()),
         conns: Mutex::new(HashMap::new()),
         sflow: Mutex::new(sflow::Agents::default()),
+        bonds: Mutex::new(bonds::Bonds::default()),
+        bond_carriers: Mutex::new(HashMap::new()),
     });
     controller::start_packet_in_pump(shared.clone())
         .map_err(|e| format!("cannot start packet-in thread: {e}"))?;

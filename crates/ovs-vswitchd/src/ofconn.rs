@@ -534,6 +534,7 @@ pub fn run_timers(shared: &Shared) {
     }
     crate::sflow::run(shared);
     crate::netflow::run(shared);
+    crate::bonds::run(shared);
     for sw in crate::controller::update_fail_open(shared) {
         let mut g = lock(&sw);
         revalidate_bridge(&dp, &router, &sw, &mut g.snap, clock.now_ms());

@@ -250,6 +250,7 @@ pub async fn db_loop(shared: Arc<Shared>, addr: stream::Address, ctx: Arc<stream
             crate::sflow::sync(&shared);
             crate::netflow::sync(&shared);
             crate::mirror::sync(&shared, client.replica());
+            crate::bonds::sync(&shared, client.replica());
             let with_stats = last_stats.elapsed() >= STATS_INTERVAL;
             if with_stats {
                 last_stats = tokio::time::Instant::now();

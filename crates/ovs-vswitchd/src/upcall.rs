@@ -215,6 +215,17 @@ impl UpcallHandler for Handler {
         };
         let now = self.clock.now_ms();
         let mut sw = lock(&route.switch);
+        // LACP frames of bond members go to the bond, never through the tables.
+        const ETH_TYPE_SLOW: u128 = 0x8809;
+        if flow.get(FieldId::EthType) == ETH_TYPE_SLOW
+            && crate::bonds::receive_lacp(&sw, route.ofp_port, packet.data(), now)
+        {
+            return UpcallResult {
+                actions: Vec::new(),
+                wildcards: FlowWildcards::catchall(),
+                install: false,
+            };
+        }
         let out = translate(&self.router, &sw.snap, flow, route.ofp_port, now);
         let mask = dp_mask(&of_flow(flow, route.ofp_port), &out);
         let mac_changed = apply_effects(&mut sw.snap, &out, packet.len() as u64, now);

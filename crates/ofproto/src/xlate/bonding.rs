@@ -32,6 +32,9 @@ pub struct BondPort {
     pub members: Vec<(u16, String)>,
     /// The bond's state.
     pub bond: Mutex<bond::Bond>,
+    /// Its LACP instance, when `lacp` is active or passive (the daemon feeds it the
+    /// members' slow-protocol frames and sends what it returns).
+    pub lacp: Mutex<Option<bond::Lacp>>,
 }
 
 impl BondPort {
