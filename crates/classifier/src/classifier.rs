@@ -3,9 +3,12 @@
 
 use std::collections::HashMap;
 
+use smallvec::SmallVec;
+
 use flow::{FieldId, Flow, FlowWildcards, Match, FLOW_WORDS};
 
-use crate::subtable::{Rule, Subtable, TrieCheck, Truncated};
+use crate::minimatch::{MatchRef, MiniMatch, Shape};
+use crate::subtable::{Rule, Subtable, TrieCheck, Truncated, WordBuild};
 use crate::trie::{top_mask, PrefixTrie};
 use crate::{ClassifierError, Version, MAX_PREFIX_FIELDS, VERSION_NEVER};
 
@@ -96,6 +99,37 @@ impl TrieSlot {
     }
 }
 
+/// How a rule of one subtable is checked against the criteria of a loose (non-strict)
+/// selection: the criteria's significant words as (position among the subtable's stored
+/// words, criteria mask, criteria value). The subtable's mask covers the criteria's, so a
+/// rule is selected if each of those stored words agrees under the criteria mask.
+struct LooseChecks(SmallVec<[(usize, u64, u64); 8]>);
+
+impl LooseChecks {
+    fn new(shape: &Shape, criteria: &Match) -> Self {
+        let cw = criteria.wildcards();
+        LooseChecks(
+            shape
+                .words
+                .iter()
+                .enumerate()
+                .filter_map(|(pos, w)| {
+                    let w = usize::from(*w);
+                    let m = cw.words().get(w).copied().unwrap_or(0);
+                    let v = criteria.flow().words().get(w).copied().unwrap_or(0);
+                    (m != 0).then_some((pos, m, v))
+                })
+                .collect(),
+        )
+    }
+
+    fn selects<T>(&self, r: &Rule<T>) -> bool {
+        self.0
+            .iter()
+            .all(|(pos, m, v)| r.mini_match().values.get(*pos).is_some_and(|x| x & m == *v))
+    }
+}
+
 /// Position of a subtable in priority order.
 #[derive(Debug, Clone, Copy)]
 struct OrderEntry {
@@ -131,7 +165,7 @@ pub enum Insertion {
 pub struct Classifier<T> {
     subtables: Vec<Option<Subtable<T>>>,
     free_slots: Vec<usize>,
-    by_mask: HashMap<FlowWildcards, usize>,
+    by_mask: HashMap<FlowWildcards, usize, WordBuild>,
     order: Vec<OrderEntry>,
     tries: Vec<TrieSlot>,
     next_seq: u64,
@@ -152,7 +186,7 @@ impl<T> Classifier<T> {
         let mut c = Classifier {
             subtables: Vec::new(),
             free_slots: Vec::new(),
-            by_mask: HashMap::new(),
+            by_mask: HashMap::default(),
             order: Vec::new(),
             tries: Vec::new(),
             next_seq: 0,
@@ -200,10 +234,10 @@ impl<T> Classifier<T> {
             let plens = Self::plens_for(tries, &st.shape.mask);
             st.set_trie_checks(&plens);
             for r in st.iter() {
-                let m = r.to_match();
+                let flow = r.flow();
                 for (t, (plen, _)) in tries.iter_mut().zip(plens.iter()) {
                     if *plen > 0 {
-                        let v = t.addr_of(m.flow());
+                        let v = t.addr_of(&flow);
                         t.trie.insert(v, u32::from(*plen));
                     }
                 }
@@ -293,6 +327,21 @@ impl<T> Classifier<T> {
         payload: T,
         version: Version,
     ) -> Result<Insertion, ClassifierError> {
+        self.insert_shared(&m, priority, payload, version)
+            .map(|(i, _)| i)
+    }
+
+    /// [`Classifier::insert`], also returning the stored rule's match in compact form,
+    /// sharing the subtable's mask (see [`MiniMatch`]): the cheapest way for the owner of
+    /// the rule to keep its match too.
+    pub fn insert_shared<'m>(
+        &mut self,
+        m: impl Into<MatchRef<'m>>,
+        priority: u32,
+        payload: T,
+        version: Version,
+    ) -> Result<(Insertion, MiniMatch), ClassifierError> {
+        let m: MatchRef<'m> = m.into();
         if version == VERSION_NEVER {
             return Err(ClassifierError::InvalidVersion);
         }
@@ -322,7 +371,8 @@ impl<T> Classifier<T> {
             return Err(ClassifierError::Internal);
         };
         let plens = st.trie_plens;
-        let Truncated { key, changed, live } = st.truncate(m.flow(), priority, version);
+        let values = m.values_in(&st.shape);
+        let Truncated { key, changed, live } = st.truncate(&values, priority, version);
         let seq = match live {
             Some(s) => s,
             None => {
@@ -330,13 +380,17 @@ impl<T> Classifier<T> {
                 self.next_seq
             }
         };
-        if let Some(st) = self.subtable_mut(idx) {
-            st.insert(m.flow(), priority, payload, version, seq);
-        }
-        for (t, plen) in self.tries.iter_mut().zip(plens.iter()) {
-            if *plen > 0 {
-                let v = t.addr_of(m.flow());
-                t.trie.insert(v, u32::from(*plen));
+        let Some(st) = self.subtable_mut(idx) else {
+            return Err(ClassifierError::Internal);
+        };
+        let mini = st.insert(values, priority, payload, version, seq);
+        if plens.iter().any(|p| *p > 0) {
+            let flow = mini.flow();
+            for (t, plen) in self.tries.iter_mut().zip(plens.iter()) {
+                if *plen > 0 {
+                    let v = t.addr_of(&flow);
+                    t.trie.insert(v, u32::from(*plen));
+                }
             }
         }
         self.n_stored += 1;
@@ -350,10 +404,10 @@ impl<T> Classifier<T> {
             });
         }
         if live.is_some() {
-            Ok(Insertion::Replaced)
+            Ok((Insertion::Replaced, mini))
         } else {
             self.n_live += 1;
-            Ok(Insertion::Added)
+            Ok((Insertion::Added, mini))
         }
     }
 
@@ -362,14 +416,21 @@ impl<T> Classifier<T> {
     /// false if nothing was visible at `version` or later. Removed rules stay stored, visible
     /// to older versions, until [`Classifier::collect_garbage`] is called with a version at
     /// or after `version`.
-    pub fn remove(&mut self, m: &Match, priority: u32, version: Version) -> bool {
+    pub fn remove<'m>(
+        &mut self,
+        m: impl Into<MatchRef<'m>>,
+        priority: u32,
+        version: Version,
+    ) -> bool {
+        let m: MatchRef<'m> = m.into();
         let Some(&idx) = self.by_mask.get(m.wildcards()) else {
             return false;
         };
         let Some(st) = self.subtable_mut(idx) else {
             return false;
         };
-        let Truncated { key, changed, live } = st.truncate(m.flow(), priority, version);
+        let values = m.values_in(&st.shape);
+        let Truncated { key, changed, live } = st.truncate(&values, priority, version);
         if live.is_some() {
             self.n_live -= 1;
         }
@@ -389,20 +450,27 @@ impl<T> Classifier<T> {
     /// that was marked removed as of `removed_in` becomes live again. Fails (returns false) if
     /// there is no such rule or if another rule with the same match and priority is visible
     /// at or after `removed_in` (undo that one first, e.g. with [`Classifier::remove_now`]).
-    pub fn restore(&mut self, m: &Match, priority: u32, removed_in: Version) -> bool {
+    pub fn restore<'m>(
+        &mut self,
+        m: impl Into<MatchRef<'m>>,
+        priority: u32,
+        removed_in: Version,
+    ) -> bool {
+        let m: MatchRef<'m> = m.into();
         let Some(&idx) = self.by_mask.get(m.wildcards()) else {
             return false;
         };
         let Some(st) = self.subtable_mut(idx) else {
             return false;
         };
+        let values = m.values_in(&st.shape);
         if st
-            .find(m.flow(), priority, |r| r.remove_version() > removed_in)
+            .find(&values, priority, |r| r.remove_version() > removed_in)
             .is_some()
         {
             return false;
         }
-        let Some(r) = st.find_mut(m.flow(), priority, |r| r.remove_version() == removed_in) else {
+        let Some(r) = st.find_mut(&values, priority, |r| r.remove_version() == removed_in) else {
             return false;
         };
         r.set_remove_version(VERSION_NEVER);
@@ -414,11 +482,12 @@ impl<T> Classifier<T> {
     /// its payload. Only for rules no reader can be looking at in a version where they are
     /// visible (for example a rule added by a bundle that is being aborted, or when the caller
     /// does not use versions at all).
-    pub fn remove_now(&mut self, m: &Match, priority: u32) -> Option<T> {
+    pub fn remove_now<'m>(&mut self, m: impl Into<MatchRef<'m>>, priority: u32) -> Option<T> {
+        let m: MatchRef<'m> = m.into();
         let idx = *self.by_mask.get(m.wildcards())?;
-        let rule = self
-            .subtable_mut(idx)?
-            .remove(m.flow(), priority, |r| r.remove_version() == VERSION_NEVER)?;
+        let st = self.subtable_mut(idx)?;
+        let values = m.values_in(&st.shape);
+        let rule = st.remove(&values, priority, |r| r.remove_version() == VERSION_NEVER)?;
         self.n_live -= 1;
         self.n_stored -= 1;
         Some(self.after_physical_removal(idx, rule))
@@ -451,6 +520,22 @@ impl<T> Classifier<T> {
     pub fn collect_garbage(&mut self, oldest_in_use: Version) -> Vec<T> {
         let mut out = Vec::new();
         let pending = std::mem::take(&mut self.pending);
+        // Subtables all of whose rules are garbage (a delete of everything, say) are dropped
+        // whole, without a hash lookup per rule; the others rule by rule.
+        let mut due = vec![0usize; self.subtables.len()];
+        for p in pending.iter().filter(|p| p.remove_version <= oldest_in_use) {
+            if let Some(n) = due.get_mut(p.subtable) {
+                *n += 1;
+            }
+        }
+        for (idx, n) in due.iter().enumerate() {
+            let all_garbage = self.subtable(idx).is_some_and(|st| {
+                *n >= st.n_rules && st.iter().all(|r| r.remove_version() <= oldest_in_use)
+            });
+            if all_garbage {
+                self.drop_subtable(idx, &mut out);
+            }
+        }
         let mut keep = Vec::new();
         for p in pending {
             if p.remove_version > oldest_in_use {
@@ -471,19 +556,71 @@ impl<T> Classifier<T> {
         out
     }
 
+    /// Physically removes subtable `idx` and all its rules, appending their payloads.
+    fn drop_subtable(&mut self, idx: usize, out: &mut Vec<T>) {
+        let Some(st) = self.subtables.get_mut(idx).and_then(|s| s.take()) else {
+            return;
+        };
+        let mut plens = st.trie_plens;
+        self.by_mask.remove(&st.shape.mask);
+        self.free_slots.push(idx);
+        // A trie no remaining subtable uses is emptied at once rather than prefix by prefix.
+        for (t, plen) in plens.iter_mut().enumerate() {
+            let used = self
+                .subtables
+                .iter()
+                .flatten()
+                .any(|o| o.trie_plens.get(t).is_some_and(|p| *p > 0));
+            if *plen > 0 && !used {
+                if let Some(slot) = self.tries.get_mut(t) {
+                    slot.trie.clear();
+                }
+                *plen = 0;
+            }
+        }
+        let tracked = plens.iter().any(|p| *p > 0);
+        for rule in st.into_rules() {
+            if tracked {
+                let flow = rule.flow();
+                for (t, plen) in self.tries.iter_mut().zip(plens.iter()) {
+                    if *plen > 0 {
+                        t.trie.remove(t.addr_of(&flow), u32::from(*plen));
+                    }
+                }
+            }
+            self.n_stored -= 1;
+            out.push(rule.into_payload());
+        }
+        self.reorder(idx);
+    }
+
     /// The rule with exactly this match and priority that is visible in `version` (for strict
     /// flow_mod modify/delete).
-    pub fn find_exact(&self, m: &Match, priority: u32, version: Version) -> Option<&Rule<T>> {
+    pub fn find_exact<'m>(
+        &self,
+        m: impl Into<MatchRef<'m>>,
+        priority: u32,
+        version: Version,
+    ) -> Option<&Rule<T>> {
+        let m: MatchRef<'m> = m.into();
         let idx = *self.by_mask.get(m.wildcards())?;
-        self.subtable(idx)?
-            .find(m.flow(), priority, |r| r.is_visible_in(version))
+        let st = self.subtable(idx)?;
+        let values = m.values_in(&st.shape);
+        st.find(&values, priority, |r| r.is_visible_in(version))
     }
 
     /// Mutable access to the payload of the rule [`Classifier::find_exact`] would return.
-    pub fn find_exact_mut(&mut self, m: &Match, priority: u32, version: Version) -> Option<&mut T> {
+    pub fn find_exact_mut<'m>(
+        &mut self,
+        m: impl Into<MatchRef<'m>>,
+        priority: u32,
+        version: Version,
+    ) -> Option<&mut T> {
+        let m: MatchRef<'m> = m.into();
         let idx = *self.by_mask.get(m.wildcards())?;
-        self.subtable_mut(idx)?
-            .find_mut(m.flow(), priority, |r| r.is_visible_in(version))
+        let st = self.subtable_mut(idx)?;
+        let values = m.values_in(&st.shape);
+        st.find_mut(&values, priority, |r| r.is_visible_in(version))
             .map(|r| r.payload_mut())
     }
 
@@ -562,6 +699,7 @@ impl<T> Classifier<T> {
             .filter(move |st| st.shape.mask.and(cw) == *cw)
             .flat_map(move |st| {
                 let exact = st.shape.mask == *cw;
+                let checks = LooseChecks::new(&st.shape, criteria);
                 let (a, b) = if exact {
                     (Some(st.iter_key(criteria)), None)
                 } else {
@@ -570,8 +708,54 @@ impl<T> Classifier<T> {
                 a.into_iter()
                     .flatten()
                     .chain(b.into_iter().flatten())
-                    .filter(move |r| r.is_visible_in(version) && criteria.matches(&r.flow()))
+                    .filter(move |r| r.is_visible_in(version) && checks.selects(r))
             })
+    }
+
+    /// Ends, as of `version`, the visibility of every rule [`Classifier::iter_loose`] would
+    /// return for `criteria` and `version`, and returns their payloads: the effect of
+    /// [`Classifier::remove`] on each of them, in one pass over the subtables instead of a
+    /// lookup per rule (what deleting a whole table costs). Unlike `remove`, rules added
+    /// after `version` with the same match and priority are left alone; within one batch
+    /// of increasing versions there are none.
+    pub fn remove_loose(&mut self, criteria: &Match, version: Version) -> Vec<T>
+    where
+        T: Clone,
+    {
+        let cw = *criteria.wildcards();
+        let mut out = Vec::new();
+        let mut unlive = 0usize;
+        for (idx, slot) in self.subtables.iter_mut().enumerate() {
+            let Some(st) = slot.as_mut() else {
+                continue;
+            };
+            if st.shape.mask.and(&cw) != cw {
+                continue;
+            }
+            let checks = LooseChecks::new(&st.shape, criteria);
+            let key = (st.shape.mask == cw).then(|| {
+                let values = st.shape.values_of(criteria.flow());
+                st.key_of(&values)
+            });
+            let pending = &mut self.pending;
+            st.truncate_visible(
+                key,
+                version,
+                |r| checks.selects(r),
+                |key, r, live| {
+                    pending.push(Pending {
+                        remove_version: r.remove_version(),
+                        subtable: idx,
+                        key,
+                        seq: r.seq(),
+                    });
+                    unlive += usize::from(live);
+                    out.push(r.payload().clone());
+                },
+            );
+        }
+        self.n_live -= unlive;
+        out
     }
 
     /// Every rule visible in `version`, in no particular order.

@@ -49,6 +49,14 @@
 //! bound of the sequence numbers at its top priority, so the tie rule costs nothing unless a
 //! tie is actually possible: lookup still stops at a subtable that cannot beat the best rule.
 //!
+//! # Compact matches
+//!
+//! A subtable stores each rule's match as the few value words its mask covers plus a
+//! pointer to the subtable's shared mask ([`MiniMatch`]), not as a whole [`Match`] (752
+//! bytes). [`Classifier::insert_shared`] returns that compact match so the owner of the
+//! rule can keep it too, sharing the mask; the exact-match operations (`find_exact`,
+//! `remove`, `restore`, `remove_now`) accept either form ([`MatchRef`]).
+//!
 //! # Staged lookup
 //!
 //! A subtable's significant mask words are grouped into stages following the flow layout:
@@ -124,12 +132,14 @@
 
 mod classifier;
 mod error;
+mod minimatch;
 mod shared;
 mod subtable;
 mod trie;
 
 pub use classifier::{Classifier, Insertion, DEFAULT_PREFIX_FIELDS, PREFIX_FIELDS};
 pub use error::ClassifierError;
+pub use minimatch::{MatchRef, MiniMatch};
 pub use shared::{SharedClassifier, Snapshot};
 pub use subtable::Rule;
 

@@ -25,6 +25,8 @@ use std::sync::Arc;
 use flow::{Flow, FlowWildcards, Match, FLOW_WORDS};
 use smallvec::SmallVec;
 
+use crate::minimatch::{MiniMatch, Shape, Values};
+
 use crate::Version;
 
 /// Number of lookup stages (metadata, L2, L3, L4).
@@ -80,49 +82,46 @@ impl Hasher for IdHasher {
 
 pub(crate) type IdBuild = BuildHasherDefault<IdHasher>;
 
-/// The mask shared by every rule of a subtable, with its significant words in stage order.
-#[derive(Debug)]
-pub(crate) struct Shape {
-    pub(crate) mask: FlowWildcards,
-    /// Indices of the mask's nonzero words, ordered by stage then index.
-    pub(crate) words: Box<[u8]>,
-    /// The mask words at those indices.
-    pub(crate) masks: Box<[u64]>,
-}
+/// A fast `Hasher` for wildcard masks (the subtable index by mask): whole 8-byte words are
+/// mixed at a time, instead of SipHash over hundreds of bytes. Masks are not chosen by an
+/// adversary who could profit from collisions (they only cost time).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct WordHasher(u64);
 
-impl Shape {
-    fn new(mask: FlowWildcards) -> Self {
-        let mut idx: Vec<u8> = (0..FLOW_WORDS)
-            .filter(|w| mask.words().get(*w).is_some_and(|m| *m != 0))
-            .map(|w| w as u8)
-            .collect();
-        idx.sort_by_key(|w| (stage_of_word(usize::from(*w)), *w));
-        let masks: Vec<u64> = idx
-            .iter()
-            .map(|w| mask.words().get(usize::from(*w)).copied().unwrap_or(0))
-            .collect();
-        Shape {
-            mask,
-            words: idx.into_boxed_slice(),
-            masks: masks.into_boxed_slice(),
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        finish(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Masks are mostly zero words: only nonzero ones (with their position) are mixed
+        // in, which keeps the dependent multiply chain short. Equal inputs still hash alike.
+        let mut chunks = bytes.chunks_exact(8);
+        for (i, c) in (&mut chunks).enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            let w = u64::from_le_bytes(w);
+            if w != 0 {
+                self.0 = mix(self.0 ^ (i as u64), w);
+            }
+        }
+        for b in chunks.remainder() {
+            self.0 = mix(self.0, u64::from(*b));
         }
     }
-
-    /// The masked values of `flow` at the significant words.
-    fn values_of(&self, flow: &Flow) -> SmallVec<[u64; 4]> {
-        self.words
-            .iter()
-            .zip(self.masks.iter())
-            .map(|(w, m)| flow.words().get(usize::from(*w)).copied().unwrap_or(0) & m)
-            .collect()
+    fn write_u64(&mut self, n: u64) {
+        self.0 = mix(self.0, n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = mix(self.0, n as u64);
     }
 }
+
+pub(crate) type WordBuild = BuildHasherDefault<WordHasher>;
 
 /// A rule as stored in the classifier: priority, match, visibility window and payload.
 #[derive(Debug)]
 pub struct Rule<T> {
-    values: SmallVec<[u64; 4]>,
-    shape: Arc<Shape>,
+    m: MiniMatch,
     priority: u32,
     seq: u64,
     add_version: Version,
@@ -143,18 +142,17 @@ impl<T> Rule<T> {
 
     /// The rule's match, rebuilt from the stored words.
     pub fn to_match(&self) -> Match {
-        Match::new(self.flow(), self.shape.mask)
+        self.m.to_match()
+    }
+
+    /// The rule's match in compact form (sharing the subtable's mask).
+    pub fn mini_match(&self) -> &MiniMatch {
+        &self.m
     }
 
     /// The rule's (normalised) match values as a flow.
     pub(crate) fn flow(&self) -> Flow {
-        let mut words = [0u64; FLOW_WORDS];
-        for (w, v) in self.shape.words.iter().zip(self.values.iter()) {
-            if let Some(slot) = words.get_mut(usize::from(*w)) {
-                *slot = *v;
-            }
-        }
-        Flow::from_words(words)
+        self.m.flow()
     }
 
     pub(crate) fn set_remove_version(&mut self, v: Version) {
@@ -171,7 +169,7 @@ impl<T> Rule<T> {
 
     /// The rule's wildcard mask.
     pub fn mask(&self) -> &FlowWildcards {
-        &self.shape.mask
+        self.m.wildcards()
     }
 
     /// Whether `flow` is selected by the rule's match (ignoring visibility).
@@ -203,13 +201,7 @@ impl<T> Rule<T> {
 
     #[inline]
     fn values_match(&self, flow: &Flow) -> bool {
-        let fw = flow.words();
-        self.shape
-            .words
-            .iter()
-            .zip(self.shape.masks.iter())
-            .zip(self.values.iter())
-            .all(|((w, m), v)| fw.get(usize::from(*w)).copied().unwrap_or(0) & m == *v)
+        self.m.matches(flow)
     }
 }
 
@@ -379,15 +371,19 @@ impl<T> Subtable<T> {
     /// becomes never-visible). Returns the rules changed as (sequence number, new remove
     /// version), the hash key they are stored under, and the sequence number of the rule that
     /// was live, if any.
-    pub(crate) fn truncate(&mut self, flow: &Flow, priority: u32, version: Version) -> Truncated {
-        let values = self.shape.values_of(flow);
-        let key = self.hashes(&values).last().copied().unwrap_or(0);
+    pub(crate) fn truncate(
+        &mut self,
+        values: &[u64],
+        priority: u32,
+        version: Version,
+    ) -> Truncated {
+        let key = self.key_of(values);
         let mut changed = SmallVec::new();
         let mut live = None;
         if let Some(bucket) = self.rules.get_mut(&key) {
             for r in bucket
                 .iter_mut()
-                .filter(|r| r.priority == priority && r.values == values)
+                .filter(|r| r.priority == priority && *r.m.values == *values)
             {
                 if r.remove_version == crate::VERSION_NEVER {
                     live = Some(r.seq);
@@ -405,19 +401,21 @@ impl<T> Subtable<T> {
     /// already truncated identical rules (see [`Subtable::truncate`]).
     pub(crate) fn insert(
         &mut self,
-        flow: &Flow,
+        values: Values,
         priority: u32,
         payload: T,
         version: Version,
         seq: u64,
-    ) {
-        let values = self.shape.values_of(flow);
+    ) -> MiniMatch {
         let hashes = self.hashes(&values);
         let key = hashes.last().copied().unwrap_or(0);
         let bucket = self.rules.entry(key).or_default();
-        let rule = Rule {
-            values,
+        let m = MiniMatch {
             shape: Arc::clone(&self.shape),
+            values,
+        };
+        let rule = Rule {
+            m: m.clone(),
             priority,
             seq,
             add_version: version,
@@ -438,49 +436,52 @@ impl<T> Subtable<T> {
         e.0 += 1;
         e.1 = e.1.min(seq);
         self.n_rules += 1;
+        m
+    }
+
+    /// The hash key rules with these values are stored under.
+    pub(crate) fn key_of(&self, values: &[u64]) -> u64 {
+        self.hashes(values).last().copied().unwrap_or(0)
     }
 
     /// Finds the stored rule for `flow`/`priority` satisfying `pred`.
     pub(crate) fn find(
         &self,
-        flow: &Flow,
+        values: &[u64],
         priority: u32,
         pred: impl Fn(&Rule<T>) -> bool,
     ) -> Option<&Rule<T>> {
-        let values = self.shape.values_of(flow);
-        let key = self.hashes(&values).last().copied().unwrap_or(0);
+        let key = self.key_of(values);
         self.rules
             .get(&key)?
             .iter()
-            .find(|r| r.priority == priority && r.values == values && pred(r))
+            .find(|r| r.priority == priority && *r.m.values == *values && pred(r))
     }
 
     /// Mutable variant of [`Subtable::find`].
     pub(crate) fn find_mut(
         &mut self,
-        flow: &Flow,
+        values: &[u64],
         priority: u32,
         pred: impl Fn(&Rule<T>) -> bool,
     ) -> Option<&mut Rule<T>> {
-        let values = self.shape.values_of(flow);
-        let key = self.hashes(&values).last().copied().unwrap_or(0);
+        let key = self.key_of(values);
         self.rules
             .get_mut(&key)?
             .iter_mut()
-            .find(|r| r.priority == priority && r.values == values && pred(r))
+            .find(|r| r.priority == priority && *r.m.values == *values && pred(r))
     }
 
     /// Physically removes the stored rule for `flow`/`priority` satisfying `pred`.
     pub(crate) fn remove(
         &mut self,
-        flow: &Flow,
+        values: &[u64],
         priority: u32,
         pred: impl Fn(&Rule<T>) -> bool,
     ) -> Option<Rule<T>> {
-        let values = self.shape.values_of(flow);
-        let key = self.hashes(&values).last().copied().unwrap_or(0);
+        let key = self.key_of(values);
         self.remove_by_key(key, |r| {
-            r.priority == priority && r.values == values && pred(r)
+            r.priority == priority && *r.m.values == *values && pred(r)
         })
     }
 
@@ -496,7 +497,7 @@ impl<T> Subtable<T> {
         if bucket.is_empty() {
             self.rules.remove(&key);
         }
-        let hashes = self.hashes(&rule.values);
+        let hashes = self.hashes(&rule.m.values);
         for (idx, h) in self.indices.iter_mut().zip(hashes.iter()) {
             if let Some(c) = idx.get_mut(h) {
                 *c -= 1;
@@ -611,6 +612,44 @@ impl<T> Subtable<T> {
         }
     }
 
+    /// Ends, as of `version`, the visibility of every rule visible in `version` that `sel`
+    /// selects (only among those stored under hash `key`, if given), calling `done` with
+    /// the hash key, the rule (already truncated) and whether it was live.
+    pub(crate) fn truncate_visible(
+        &mut self,
+        key: Option<u64>,
+        version: Version,
+        sel: impl Fn(&Rule<T>) -> bool,
+        mut done: impl FnMut(u64, &Rule<T>, bool),
+    ) {
+        let mut visit = |k: u64, bucket: &mut Bucket<T>| {
+            for r in bucket.iter_mut() {
+                if r.is_visible_in(version) && sel(r) {
+                    let live = r.remove_version == crate::VERSION_NEVER;
+                    r.remove_version = version.max(r.add_version);
+                    done(k, r, live);
+                }
+            }
+        };
+        match key {
+            Some(k) => {
+                if let Some(b) = self.rules.get_mut(&k) {
+                    visit(k, b);
+                }
+            }
+            None => {
+                for (k, b) in self.rules.iter_mut() {
+                    visit(*k, b);
+                }
+            }
+        }
+    }
+
+    /// Consumes the subtable, yielding every stored rule.
+    pub(crate) fn into_rules(self) -> impl Iterator<Item = Rule<T>> {
+        self.rules.into_values().flatten()
+    }
+
     /// Every stored rule (all versions).
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Rule<T>> {
         self.rules.values().flat_map(|b| b.iter())
@@ -619,12 +658,12 @@ impl<T> Subtable<T> {
     /// Stored rules whose masked values equal `m`'s (when `m` has exactly this mask).
     pub(crate) fn iter_key<'a>(&'a self, m: &Match) -> impl Iterator<Item = &'a Rule<T>> + 'a {
         let values = self.shape.values_of(m.flow());
-        let key = self.hashes(&values).last().copied().unwrap_or(0);
+        let key = self.key_of(&values);
         self.rules
             .get(&key)
             .into_iter()
             .flat_map(|b| b.iter())
-            .filter(move |r| r.values == values)
+            .filter(move |r| r.m.values == values)
     }
 
     /// Approximate heap bytes used, excluding payload heap data.
@@ -639,9 +678,7 @@ impl<T> Subtable<T> {
                 n += b.capacity() * std::mem::size_of::<Rule<T>>();
             }
             for r in b.iter() {
-                if r.values.spilled() {
-                    n += r.values.capacity() * 8;
-                }
+                n += r.m.heap_bytes();
             }
         }
         n + self.prios.len() * 32 + std::mem::size_of::<Shape>() + self.shape.words.len() * 9

@@ -327,3 +327,104 @@ fn readers_never_see_half_a_batch() {
         Some(50)
     );
 }
+
+#[test]
+fn collecting_a_whole_subtable_drops_it_and_keeps_the_rest() {
+    let mut c = Classifier::new();
+    let masks = [
+        "tcp,nw_dst=10.0.0.1",
+        "tcp,nw_dst=10.0.0.2",
+        "tcp,nw_dst=10.0.0.3",
+    ];
+    for (i, s) in masks.iter().enumerate() {
+        c.insert(m(s), 10, ["a", "b", "c"][i], 0).unwrap();
+    }
+    c.insert(m("tcp,tp_dst=80"), 20, "http", 0).unwrap();
+    c.insert(m("tcp,tp_dst=22"), 20, "ssh", 0).unwrap();
+    assert_eq!(c.n_subtables(), 2);
+    // Remove every /32 rule and one of the port rules, at version 1.
+    for s in masks {
+        assert!(c.remove(&m(s), 10, 1));
+    }
+    assert!(c.remove(&m("tcp,tp_dst=22"), 20, 1));
+    // Still visible in version 0 until collected.
+    assert_eq!(look(&c, 0, &tcp_flow(1, 0x0a00_0002, 443)), Some("b"));
+    assert!(c.collect_garbage(0).is_empty());
+    let mut gone = c.collect_garbage(1);
+    gone.sort_unstable();
+    assert_eq!(gone, vec!["a", "b", "c", "ssh"]);
+    assert_eq!(c.n_subtables(), 1);
+    assert_eq!((c.len(), c.stored_len()), (1, 1));
+    assert_eq!(look(&c, 1, &tcp_flow(1, 0x0a00_0002, 443)), None);
+    assert_eq!(look(&c, 1, &tcp_flow(1, 0x0a00_0002, 80)), Some("http"));
+    // The dropped mask can be used again, and its prefix trie entries are gone: a lookup
+    // that misses the /32 only needs the address bits the trie looked at.
+    c.insert(m("tcp,nw_dst=10.0.0.9"), 10, "d", 1).unwrap();
+    assert_eq!(look(&c, 1, &tcp_flow(1, 0x0a00_0009, 443)), Some("d"));
+    let mut wc = FlowWildcards::catchall();
+    assert!(c
+        .lookup(1, &tcp_flow(1, 0x0a00_0001, 443), &mut wc)
+        .is_none());
+    // (A stale 10.0.0.1/32 in the trie would force all 32 bits.)
+    assert_ne!(wc.get(FieldId::IpDst), 0xffff_ffff);
+    assert_ne!(wc.get(FieldId::IpDst), 0);
+}
+
+#[test]
+fn remove_loose_equals_removing_what_iter_loose_lists() {
+    let rules = [
+        ("tcp,nw_dst=10.0.0.1,tp_dst=80", 10),
+        ("tcp,nw_dst=10.0.0.2,tp_dst=80", 10),
+        ("tcp,nw_dst=10.0.0.1", 20),
+        ("udp,nw_dst=10.0.0.1", 20),
+        ("tcp,tp_dst=80", 5),
+        ("ip,nw_dst=10.0.0.0/8", 1),
+        ("tcp,nw_dst=10.1.0.1,tp_dst=22", 30),
+    ];
+    let sorted = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        v
+    };
+    let visible =
+        |c: &Classifier<usize>, v| sorted(c.iter_visible(v).map(|r| *r.payload()).collect());
+    for crit in [
+        "",
+        "tcp",
+        "tcp,tp_dst=80",
+        "ip,nw_dst=10.0.0.1",
+        "tcp,nw_dst=10.0.0.1,tp_dst=80",
+        "arp",
+    ] {
+        let (mut a, mut b) = (Classifier::new(), Classifier::new());
+        for (i, (s, p)) in rules.iter().enumerate() {
+            a.insert(m(s), *p, i, 0).unwrap();
+            b.insert(m(s), *p, i, 0).unwrap();
+        }
+        let crit = m(crit);
+        let listed: Vec<(Match, u32, usize)> = a
+            .iter_loose(&crit, 0)
+            .map(|r| (r.to_match(), r.priority(), *r.payload()))
+            .collect();
+        for (mm, p, _) in &listed {
+            assert!(a.remove(mm, *p, 1));
+        }
+        let want = sorted(listed.iter().map(|l| l.2).collect());
+        assert_eq!(sorted(b.remove_loose(&crit, 1)), want, "{crit:?}");
+        assert_eq!(a.len(), b.len());
+        assert_eq!(a.len(), rules.len() - want.len());
+        for v in [0, 1] {
+            assert_eq!(visible(&a, v), visible(&b, v));
+        }
+        // Undo works on what remove_loose did, as on what remove did.
+        if let Some((mm, p, _)) = listed.first() {
+            assert!(a.restore(mm, *p, 1));
+            assert!(b.restore(mm, *p, 1));
+            assert_eq!(visible(&a, 1), visible(&b, 1));
+        }
+        assert_eq!(sorted(a.collect_garbage(1)), sorted(b.collect_garbage(1)));
+        assert_eq!(
+            (a.len(), a.stored_len(), a.n_subtables()),
+            (b.len(), b.stored_len(), b.n_subtables())
+        );
+    }
+}

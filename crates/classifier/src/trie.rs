@@ -17,6 +17,8 @@
 //! refer to each other by index. Values are handled left-aligned in a `u128` whatever the
 //! field width, bit 0 of the address being the most significant bit of the `u128`.
 
+use smallvec::SmallVec;
+
 /// "No child" marker in the arena.
 const NONE: u32 = u32::MAX;
 
@@ -149,6 +151,11 @@ impl PrefixTrie {
         }
     }
 
+    /// Forgets every prefix (and frees the nodes).
+    pub(crate) fn clear(&mut self) {
+        *self = PrefixTrie::new(self.width);
+    }
+
     /// Adds one use of the prefix `value/plen` (`value` left-aligned, `plen` in 1..=width).
     pub(crate) fn insert(&mut self, value: u128, plen: u32) {
         let plen = plen.min(self.width);
@@ -222,7 +229,7 @@ impl PrefixTrie {
         }
         let value = value & top_mask(plen);
         // Path of slots from the root down to the prefix's node.
-        let mut path: Vec<Slot> = Vec::new();
+        let mut path: SmallVec<[Slot; 32]> = SmallVec::new();
         let mut slot = Slot::Root;
         let mut pos = 0u32;
         let target = loop {
@@ -253,7 +260,7 @@ impl PrefixTrie {
             if node.count > 0 {
                 break;
             }
-            let kids: Vec<u32> = node
+            let kids: SmallVec<[u32; 2]> = node
                 .children
                 .iter()
                 .copied()

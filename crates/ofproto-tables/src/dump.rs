@@ -182,7 +182,7 @@ pub fn format_flow<A: RuleActions>(
             let _ = write!(s, "hard_age={hard_age}, ");
         }
     }
-    let m = format_match(&rule.match_, ports);
+    let m = format_match(&rule.match_(), ports);
     let mut any = false;
     if rule.priority != DEFAULT_PRIORITY {
         let _ = write!(s, "priority={}", rule.priority);
@@ -209,8 +209,8 @@ pub fn compare_rules<A>(a: &Rule<A>, b: &Rule<A>, keys: &[(SortField, SortOrder)
         let ord = match field {
             SortField::Priority => a.priority.cmp(&b.priority),
             SortField::Field(f) => {
-                let ina = a.match_.is_matched(*f);
-                let inb = b.match_.is_matched(*f);
+                let ina = a.match_.wildcards().get(*f) != 0;
+                let inb = b.match_.wildcards().get(*f) != 0;
                 if ina != inb {
                     // Rules without the field go last whatever the direction.
                     return if ina {

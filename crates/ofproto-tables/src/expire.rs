@@ -29,11 +29,14 @@ impl<A: RuleActions> OfprotoTables<A> {
     /// Removes expired rules and evicts from over-full tables, at `now_ms`. Returns what
     /// went away and the flow_removed events.
     pub fn expire(&mut self, now_ms: u64) -> FlowModOutcome {
-        let mut expired: Vec<(RuleId, RemovedReason)> = self
-            .rules
-            .values()
-            .filter_map(|r| r.expired(now_ms).map(|why| (r.id, why)))
-            .collect();
+        let mut expired: Vec<(RuleId, RemovedReason)> = if self.n_timed == 0 {
+            Vec::new()
+        } else {
+            self.rules
+                .values()
+                .filter_map(|r| r.expired(now_ms).map(|why| (r.id, why)))
+                .collect()
+        };
         expired.sort_unstable_by_key(|(id, _)| *id);
         let mut txn = self.begin();
         let v = self.next_version(&mut txn);

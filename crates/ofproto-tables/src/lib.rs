@@ -7,7 +7,10 @@
 //!   ([`TableConfig`]: name, flow limit, eviction and its grouping fields, miss behaviour)
 //!   and `dump-tables` counters. Rules ([`Rule`]) carry match, priority, cookie, timeouts,
 //!   importance, flags, creation/modification/last-use times, counters and an opaque
-//!   actions payload `A`.
+//!   actions payload `A`. A rule's match is kept in the classifier's compact form
+//!   ([`classifier::MiniMatch`], sharing its subtable's mask), so a rule costs about 150
+//!   bytes plus its actions rather than a whole 752-byte [`flow::Match`]; [`Rule::match_`]
+//!   expands it.
 //! * [`FlowMod`] — add / modify / modify_strict / delete / delete_strict, applied singly
 //!   ([`OfprotoTables::apply`]) or as an atomic bundle ([`OfprotoTables::apply_batch`]);
 //!   errors are [`OfpError`]s named as OpenFlow names them; rules with `send_flow_rem`

@@ -9,6 +9,7 @@
 //! Times are milliseconds on a clock of the caller's choosing (Open vSwitch uses a monotonic
 //! clock, warped by `time/warp` in tests); the tables never read a clock.
 
+use classifier::MiniMatch;
 use flow::{Match, PortMap};
 
 /// Identifies one rule for its whole life. A flow_mod that modifies or replaces a rule
@@ -89,8 +90,9 @@ pub struct Rule<A> {
     pub id: RuleId,
     /// The table holding it.
     pub table_id: u8,
-    /// What it matches.
-    pub match_: Match,
+    /// What it matches, in compact form sharing its classifier subtable's mask (see
+    /// [`Rule::match_`] and [`Rule::mini_match`]).
+    pub(crate) match_: MiniMatch,
     /// OpenFlow priority.
     pub priority: u16,
     /// Controller-chosen cookie.
@@ -118,6 +120,16 @@ pub struct Rule<A> {
 }
 
 impl<A> Rule<A> {
+    /// What the rule matches (expanded from the compact form it is stored in).
+    pub fn match_(&self) -> Match {
+        self.match_.to_match()
+    }
+
+    /// What the rule matches, in the compact form it is stored in.
+    pub fn mini_match(&self) -> &MiniMatch {
+        &self.match_
+    }
+
     /// When the rule will expire by its own timeouts, if it has any: the hard deadline
     /// counts from `modified_ms`, the idle one from `used_ms` (whichever comes first).
     /// The rule is removed once the clock is strictly past this time.
@@ -163,7 +175,7 @@ impl<A> Rule<A> {
         FlowRemoved {
             rule_id: self.id,
             table_id: self.table_id,
-            match_: self.match_,
+            match_: self.match_.to_match(),
             priority: self.priority,
             cookie: self.cookie,
             reason,

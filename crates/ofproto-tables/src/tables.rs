@@ -40,8 +40,9 @@
 //!   with `OFPBRC_EPERM`. A table id past the last table is `OFPBRC_BAD_TABLE_ID`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use classifier::{Insertion, Version, VERSION_MIN};
+use classifier::{Insertion, MiniMatch, Version, VERSION_MIN};
 use flow::{Flow, FlowWildcards, Match};
 
 use crate::error::{BatchError, OfpError};
@@ -133,12 +134,39 @@ pub(crate) struct Txn {
     last_version: Version,
 }
 
+/// A `Hasher` for rule ids (sequential numbers chosen here, not by a peer): one multiply
+/// and shift, much cheaper than SipHash.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^ (x >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// Rules by id. Boxed, so that the table's unused slots (a hash table is at most 7/8 full,
+/// and half full after growing) cost a pointer each rather than a whole rule.
+pub(crate) type RuleMap<A> = HashMap<RuleId, Box<Rule<A>>, BuildHasherDefault<IdHasher>>;
+
 /// The OpenFlow tables of one bridge. See the module documentation.
 #[derive(Debug)]
 pub struct OfprotoTables<A> {
     pub(crate) tables: Vec<Table>,
-    pub(crate) rules: HashMap<RuleId, Rule<A>>,
+    pub(crate) rules: RuleMap<A>,
     next_id: RuleId,
+    /// Number of rules in `rules` with an idle or hard timeout (timeout passes over tables
+    /// without any skip the scan).
+    pub(crate) n_timed: usize,
     version: Version,
 }
 
@@ -159,8 +187,9 @@ impl<A: RuleActions> OfprotoTables<A> {
         let n = n.clamp(1, N_TABLES);
         OfprotoTables {
             tables: (0..n).map(|i| Table::new(i as u8)).collect(),
-            rules: HashMap::new(),
+            rules: RuleMap::default(),
             next_id: 1,
+            n_timed: 0,
             version: VERSION_MIN,
         }
     }
@@ -222,7 +251,7 @@ impl<A: RuleActions> OfprotoTables<A> {
 
     /// The rule with this id, if it is current.
     pub fn rule(&self, id: RuleId) -> Option<&Rule<A>> {
-        self.rules.get(&id)
+        self.rules.get(&id).map(|r| &**r)
     }
 
     /// Every current rule of `table_id`, in no particular order.
@@ -232,14 +261,14 @@ impl<A: RuleActions> OfprotoTables<A> {
             .get(usize::from(table_id))
             .into_iter()
             .flat_map(move |t| t.cls.iter_visible(version))
-            .filter_map(|r| self.rules.get(r.payload()))
+            .filter_map(|r| self.rules.get(r.payload()).map(|r| &**r))
     }
 
     /// The rule with exactly this match and priority in `table_id`.
     pub fn find_exact(&self, table_id: u8, m: &Match, priority: u16) -> Option<&Rule<A>> {
         let t = self.tables.get(usize::from(table_id))?;
         let r = t.cls.find_exact(m, u32::from(priority), self.version)?;
-        self.rules.get(r.payload())
+        self.rules.get(r.payload()).map(|r| &**r)
     }
 
     /// The highest-priority rule of `table_id` matching `flow`; ORs into `wc` the bits the
@@ -247,7 +276,7 @@ impl<A: RuleActions> OfprotoTables<A> {
     pub fn lookup(&self, table_id: u8, flow: &Flow, wc: &mut FlowWildcards) -> Option<&Rule<A>> {
         let t = self.tables.get(usize::from(table_id))?;
         let r = t.cls.lookup(self.version, flow, wc)?;
-        self.rules.get(r.payload())
+        self.rules.get(r.payload()).map(|r| &**r)
     }
 
     /// [`OfprotoTables::lookup`] that also counts the lookup (and the match) in the
@@ -260,7 +289,7 @@ impl<A: RuleActions> OfprotoTables<A> {
     ) -> Option<&Rule<A>> {
         let id = self.lookup(table_id, flow, wc).map(|r| r.id);
         self.credit_table_stats(table_id, 1, u64::from(id.is_some()));
-        id.and_then(|id| self.rules.get(&id))
+        id.and_then(|id| self.rules.get(&id)).map(|r| &**r)
     }
 
     /// Folds datapath statistics into a rule: adds the counts and moves its last-used time
@@ -322,19 +351,32 @@ impl<A: RuleActions> OfprotoTables<A> {
         txn.touched.dedup();
         for t in &txn.touched {
             if let Some(table) = self.tables.get_mut(usize::from(*t)) {
-                for id in table.cls.collect_garbage(self.version) {
-                    self.rules.remove(&id);
+                let mut garbage = table.cls.collect_garbage(self.version);
+                // In id order, which is roughly the order the rules were allocated in, so
+                // that freeing many of them walks memory forwards.
+                garbage.sort_unstable();
+                for id in garbage {
+                    self.forget_rule(id);
                 }
             }
         }
         txn.out
     }
 
+    /// Drops rule `id` from the id map (the classifier no longer has it).
+    fn forget_rule(&mut self, id: RuleId) -> Option<Box<Rule<A>>> {
+        let r = self.rules.remove(&id)?;
+        if r.expiration_ms().is_some() {
+            self.n_timed -= 1;
+        }
+        Some(r)
+    }
+
     fn rollback(&mut self, txn: Txn) {
         for u in txn.undo.into_iter().rev() {
             match u {
                 Undo::Inserted { id } => {
-                    if let Some(r) = self.rules.remove(&id) {
+                    if let Some(r) = self.forget_rule(id) {
                         if let Some(t) = self.tables.get_mut(usize::from(r.table_id)) {
                             t.cls.remove_now(&r.match_, u32::from(r.priority));
                         }
@@ -364,13 +406,80 @@ impl<A: RuleActions> OfprotoTables<A> {
                 self.modify_at(txn, fm, v, now)
             }
             FlowModCommand::Delete | FlowModCommand::DeleteStrict => {
-                let ids = self.collect(&FlowFilter::from_flow_mod(fm), v, false)?;
+                let filter = FlowFilter::from_flow_mod(fm);
+                if self.delete_unfiltered(txn, &filter, v, now)? {
+                    return Ok(());
+                }
+                let ids = self.collect(&filter, v, false)?;
                 for id in ids {
                     self.remove_at(txn, id, v, RemovedReason::Delete, now);
                 }
                 Ok(())
             }
         }
+    }
+
+    /// A non-strict delete that filters on nothing but the match (no cookie, port or group),
+    /// such as deleting every flow: done with one [`classifier::Classifier::remove_loose`]
+    /// pass per table instead of a lookup per rule. Has the effect of `collect` followed by
+    /// `remove_at` for each rule in id order (the same undo log, removed list and
+    /// flow_removed events, and `OFPBRC_EPERM` when only read-only tables had matching
+    /// rules). Returns false, doing nothing, for other deletes.
+    fn delete_unfiltered(
+        &mut self,
+        txn: &mut Txn,
+        filter: &FlowFilter,
+        v: Version,
+        now: u64,
+    ) -> Result<bool, OfpError> {
+        if filter.strict.is_some()
+            || filter.cookie_mask != 0
+            || filter.out_port.is_some()
+            || filter.out_group.is_some()
+        {
+            return Ok(false);
+        }
+        let tables: Vec<usize> = if filter.table_id == TABLE_ALL {
+            (0..self.tables.len())
+                .filter(|i| self.tables.get(*i).is_some_and(|t| !t.config.hidden))
+                .collect()
+        } else if usize::from(filter.table_id) < self.tables.len() {
+            vec![usize::from(filter.table_id)]
+        } else {
+            return Err(OfpError::BadTableId);
+        };
+        let mut ids = Vec::new();
+        let mut n_readonly = 0usize;
+        for ti in tables {
+            let Some(t) = self.tables.get_mut(ti) else {
+                continue;
+            };
+            if t.config.read_only {
+                n_readonly += t.cls.iter_loose(&filter.match_, v).count();
+                continue;
+            }
+            let removed = t.cls.remove_loose(&filter.match_, v);
+            if !removed.is_empty() {
+                txn.touched.push(ti as u8);
+            }
+            ids.extend(removed);
+        }
+        if ids.is_empty() && n_readonly > 0 {
+            return Err(OfpError::Eperm);
+        }
+        ids.sort_unstable();
+        for id in ids {
+            txn.undo.push(Undo::Removed { id, version: v });
+            txn.out.removed.push(id);
+            if let Some(r) = self.rules.get(&id) {
+                if r.flags.send_flow_rem {
+                    txn.out
+                        .flow_removed
+                        .push(r.removed_event(RemovedReason::Delete, now));
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// The rules `filter` selects at version `v`, sorted by id. With `include_readonly`
@@ -418,7 +527,18 @@ impl<A: RuleActions> OfprotoTables<A> {
                     .map(|r| *r.payload())
                     .collect(),
             };
+            // Without a cookie, port or group filter the rules themselves need not be read.
+            let unfiltered =
+                filter.cookie_mask == 0 && filter.out_port.is_none() && filter.out_group.is_none();
             for id in ids {
+                if unfiltered {
+                    if t.config.read_only && !include_readonly {
+                        n_readonly += 1;
+                    } else {
+                        out.push(id);
+                    }
+                    continue;
+                }
                 let Some(r) = self.rules.get(&id) else {
                     continue;
                 };
@@ -495,7 +615,7 @@ impl<A: RuleActions> OfprotoTables<A> {
         let rule = Rule {
             id: 0,
             table_id,
-            match_: fm.match_,
+            match_: MiniMatch::new(&fm.match_),
             priority: fm.priority,
             cookie: fm.add_cookie(),
             idle_timeout: fm.idle_timeout,
@@ -509,10 +629,11 @@ impl<A: RuleActions> OfprotoTables<A> {
             n_bytes,
             actions: fm.actions.clone(),
         };
+        let old = old.map(|o| o.id);
         if let Some(victim) = victim {
             self.remove_at(txn, victim, v, RemovedReason::Eviction, now);
         }
-        self.insert_at(txn, rule, v)
+        self.insert_at(txn, rule, v, old)
     }
 
     fn modify_at(
@@ -539,7 +660,7 @@ impl<A: RuleActions> OfprotoTables<A> {
             let rule = Rule {
                 id: 0,
                 table_id: old.table_id,
-                match_: old.match_,
+                match_: old.match_.clone(),
                 priority: old.priority,
                 cookie: match fm.new_cookie {
                     Some(c) if fm.modify_cookie => c,
@@ -564,7 +685,7 @@ impl<A: RuleActions> OfprotoTables<A> {
                 },
                 actions: fm.actions.clone(),
             };
-            self.insert_at(txn, rule, v)?;
+            self.insert_at(txn, rule, v, Some(id))?;
         }
         Ok(())
     }
@@ -589,13 +710,14 @@ impl<A: RuleActions> OfprotoTables<A> {
             })
     }
 
-    /// Inserts `rule` (its id is assigned here) at version `v`, replacing any visible rule
-    /// with the same match and priority.
+    /// Inserts `rule` (its id is assigned here) at version `v`, replacing the visible rule
+    /// with the same match and priority, `old` (the caller has looked it up).
     pub(crate) fn insert_at(
         &mut self,
         txn: &mut Txn,
         mut rule: Rule<A>,
         v: Version,
+        old: Option<RuleId>,
     ) -> Result<(), OfpError> {
         let table_id = rule.table_id;
         let t = self
@@ -603,15 +725,11 @@ impl<A: RuleActions> OfprotoTables<A> {
             .get_mut(usize::from(table_id))
             .ok_or(OfpError::BadTableId)?;
         let prio = u32::from(rule.priority);
-        let old = t
-            .cls
-            .find_exact(&rule.match_, prio, v)
-            .map(|r| *r.payload());
         let id = self.next_id;
         self.next_id += 1;
         rule.id = id;
-        match t.cls.insert(rule.match_, prio, id, v) {
-            Ok(Insertion::Replaced) | Ok(Insertion::Added) => {}
+        match t.cls.insert_shared(&rule.match_, prio, id, v) {
+            Ok((Insertion::Replaced | Insertion::Added, shared)) => rule.match_ = shared,
             Err(_) => return Err(OfpError::Unknown),
         }
         if let Some(old) = old {
@@ -622,9 +740,14 @@ impl<A: RuleActions> OfprotoTables<A> {
             txn.out.removed.push(old);
         }
         txn.undo.push(Undo::Inserted { id });
-        txn.touched.push(table_id);
+        if txn.touched.last() != Some(&table_id) {
+            txn.touched.push(table_id);
+        }
         txn.out.added.push(id);
-        self.rules.insert(id, rule);
+        if rule.expiration_ms().is_some() {
+            self.n_timed += 1;
+        }
+        self.rules.insert(id, Box::new(rule));
         Ok(())
     }
 
@@ -647,7 +770,9 @@ impl<A: RuleActions> OfprotoTables<A> {
             return;
         }
         txn.undo.push(Undo::Removed { id, version: v });
-        txn.touched.push(r.table_id);
+        if txn.touched.last() != Some(&r.table_id) {
+            txn.touched.push(r.table_id);
+        }
         txn.out.removed.push(id);
         if r.flags.send_flow_rem {
             txn.out.flow_removed.push(r.removed_event(reason, now));

@@ -383,7 +383,7 @@ impl Ctx<'_> {
             return;
         };
         if self.trace.is_some() {
-            let m = flow::format_match(&rule.match_, None);
+            let m = flow::format_match(&rule.match_(), None);
             let mut s = format!("{table_id:2}. ");
             if !m.is_empty() {
                 s.push_str(&m);

@@ -61,7 +61,7 @@ impl Monitor {
             ..FlowFilter::all()
         };
         // The rule must be at least as specific as the monitor's match.
-        filter_covers(&filter.match_, &r.match_)
+        filter_covers(&filter.match_, &r.match_())
     }
 }
 
@@ -168,7 +168,7 @@ impl Switch {
         let Some(before) = before else {
             return;
         };
-        let key = |r: &Rule<OfActions>| (r.table_id, r.match_, r.priority);
+        let key = |r: &Rule<OfActions>| (r.table_id, r.mini_match().clone(), r.priority);
         let mut events: Vec<(UpdateEvent, u16, &Rule<OfActions>)> = Vec::new();
         let mut replaced = std::collections::HashSet::new();
         for id in added {
@@ -347,7 +347,7 @@ fn full_update(
         hard_timeout: r.hard_timeout,
         table_id: r.table_id,
         cookie: r.cookie,
-        match_: r.match_,
+        match_: r.match_(),
         actions: RawActions { version: v, bytes },
     })
 }

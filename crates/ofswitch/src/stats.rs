@@ -3,7 +3,10 @@
 //! feature descriptions.
 //!
 //! Replies that do not fit one 64 kB message are split, every part but the last carrying
-//! the "more" flag, as OVS does. A Nicira request (`NXST_FLOW`, `NXST_AGGREGATE`,
+//! the "more" flag, as OVS does. Flow statistics, which can run to hundreds of thousands of
+//! entries, are encoded entry by entry straight into messages that are filled before the
+//! next is started; the other (short) replies are split in halves until each part fits.
+//! A Nicira request (`NXST_FLOW`, `NXST_AGGREGATE`,
 //! `NXST_GROUP*`) gets the Nicira reply. Before flow, aggregate, table and group
 //! statistics are read, [`crate::SwitchEnv::fold_stats`] folds the datapath's counters in.
 
@@ -53,6 +56,76 @@ pub(crate) fn reply_raw(m: &OfpMsg) -> Option<RawId> {
 fn is_vendor(m: &OfpMsg) -> bool {
     m.raw
         .is_some_and(|r| matches!(r.entry().code, RawCode::VendorStats { .. }))
+}
+
+/// Encodes flow statistics as one or more replies, filling each message up to
+/// [`MAX_REPLY`] bytes before starting the next, as Open vSwitch does. Unlike
+/// [`multipart`], each entry is encoded exactly once, straight into its message, so a dump
+/// of many flows costs one pass and never holds the decoded entries all at once.
+fn flow_stats_replies(
+    conn: ConnId,
+    m: &OfpMsg,
+    nx: bool,
+    items: impl Iterator<Item = FlowStats>,
+) -> Vec<Outgoing> {
+    let raw = reply_raw(m);
+    let header = |stats_flags| {
+        OfpMsg {
+            version: m.version,
+            xid: m.xid,
+            raw,
+            stats_flags,
+            body: Message::FlowStatsReply(Vec::new()),
+        }
+        .encode()
+        .ok()
+    };
+    // The reply header, with and without the "more" flag (the same length).
+    let (Some(last), Some(more)) = (header(0), header(OFPSF_REPLY_MORE)) else {
+        return Vec::new();
+    };
+    if last.len() != more.len() {
+        return multipart(conn, m, items.collect(), &Message::FlowStatsReply);
+    }
+    let mut msgs: Vec<Vec<u8>> = Vec::new();
+    let mut cur = last.clone();
+    let mut entry = openflow::octets::Writer::new();
+    for fs in items {
+        entry.truncate(0);
+        openflow::msgs::flow::encode_flow_stats(
+            m.version,
+            nx,
+            std::slice::from_ref(&fs),
+            &mut entry,
+        );
+        let e = entry.as_slice();
+        if last.len() + e.len() > MAX_REPLY {
+            // Cannot be sent in any message (as before: left out).
+            continue;
+        }
+        if cur.len() + e.len() > MAX_REPLY {
+            let full = std::mem::replace(&mut cur, last.clone());
+            msgs.push(full);
+        }
+        cur.extend_from_slice(e);
+    }
+    msgs.push(cur);
+    let n = msgs.len();
+    msgs.into_iter()
+        .enumerate()
+        .map(|(i, mut b)| {
+            if i + 1 < n {
+                if let Some(h) = b.get_mut(..more.len()) {
+                    h.copy_from_slice(&more);
+                }
+            }
+            let len = u16::try_from(b.len()).unwrap_or(u16::MAX).to_be_bytes();
+            if let Some(l) = b.get_mut(2..4) {
+                l.copy_from_slice(&len);
+            }
+            Outgoing::Send(conn, b)
+        })
+        .collect()
 }
 
 /// Encodes `items` as one or more replies (splitting when too long).
@@ -242,7 +315,7 @@ impl Switch {
         }
         FlowStats {
             table_id: r.table_id,
-            match_: r.match_,
+            match_: r.match_(),
             duration_sec,
             duration_nsec,
             priority: r.priority,
@@ -298,11 +371,8 @@ impl Switch {
                     .tables
                     .dump_flows(&filter_of(q)?)
                     .map_err(table_err)?;
-                let items: Vec<FlowStats> = rules
-                    .iter()
-                    .map(|r| self.flow_stats(v, nx, now, r))
-                    .collect();
-                multipart(conn, m, items, &M::FlowStatsReply)
+                let items = rules.iter().map(|r| self.flow_stats(v, nx, now, r));
+                flow_stats_replies(conn, m, nx, items)
             }
             M::AggregateRequest(q) => {
                 self.check_stats_table(q.table_id)?;

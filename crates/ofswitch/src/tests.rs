@@ -1367,3 +1367,77 @@ fn multipart_requests_in_parts() {
     assert_eq!(msgs[0].xid, 7);
     assert!(matches!(&msgs[0].body, Message::Error(_)));
 }
+
+#[test]
+fn big_flow_dumps_fill_each_reply_before_starting_the_next() {
+    use openflow::msgs::stats::OFPSF_REPLY_MORE;
+    let mut sw = switch();
+    let c = connect(&mut sw, ConnKind::Service, Version::Of13);
+    let n = 3000u32;
+    for i in 0..n {
+        let m = format!("tcp,nw_dst=10.0.{}.{},tp_dst={}", i / 256, i % 256, 1 + i);
+        let fm = flow_mod(Version::Of13, fmc::ADD, &m, "output:1");
+        let out = sw.receive(c, &enc(Version::Of13, 2, Message::FlowMod(fm)), &mut env());
+        assert!(out.is_empty(), "{out:?}");
+    }
+    let req = FlowStatsRequest {
+        table_id: 0xff,
+        out_port: ofpp::ANY,
+        out_group: 0xffff_ffff,
+        cookie: 0,
+        cookie_mask: 0,
+        match_: flow::Match::catchall(),
+    };
+    let out = sw.receive(
+        c,
+        &enc(Version::Of13, 9, Message::FlowStatsRequest(req)),
+        &mut env(),
+    );
+    let replies: Vec<&Vec<u8>> = out
+        .iter()
+        .filter_map(|o| match o {
+            Outgoing::Send(id, b) if *id == c => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert!(replies.len() > 1, "{} replies", replies.len());
+    // An OpenFlow 1.3 multipart reply header is 16 bytes; these entries all have one size.
+    let mut entry_len = None;
+    let mut ports = Vec::new();
+    for (i, b) in replies.iter().enumerate() {
+        assert!(b.len() <= 65535);
+        let m = OfpMsg::decode(b).expect("decode");
+        assert_eq!(m.xid, 9);
+        let last = i + 1 == replies.len();
+        assert_eq!(m.stats_flags & OFPSF_REPLY_MORE != 0, !last);
+        let Message::FlowStatsReply(s) = m.body else {
+            panic!("unexpected {:?}", m.body)
+        };
+        assert!(!s.is_empty());
+        let len = *entry_len.get_or_insert((b.len() - 16) / s.len());
+        assert_eq!(b.len(), 16 + len * s.len());
+        if !last {
+            assert!(
+                b.len() + len > 65535,
+                "reply {i} not full: {} bytes",
+                b.len()
+            );
+        }
+        ports.extend(s.iter().map(|f| f.match_.flow().get(flow::FieldId::TpDst)));
+    }
+    // Every flow once, in the order the tables list them.
+    let listed: Vec<u128> = sw
+        .snap
+        .tables
+        .dump_flows(&ofproto_tables::FlowFilter::all())
+        .expect("dump")
+        .iter()
+        .map(|r| r.match_().flow().get(flow::FieldId::TpDst))
+        .collect();
+    assert_eq!(ports.len(), n as usize);
+    assert_eq!(ports, listed);
+    let mut sorted = ports.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), n as usize);
+}

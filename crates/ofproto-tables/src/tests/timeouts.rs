@@ -135,3 +135,37 @@ fn group_and_meter_delete_remove_flows() {
     assert_eq!(t.total_rules(), 1);
     assert!(t.delete_for_group(10, 60).is_empty());
 }
+
+/// The count of rules with timeouts (which lets a timeout pass skip tables without any)
+/// follows adds, replacements, modifies, deletes, expiry and aborted bundles.
+#[test]
+fn timed_rule_count_follows_every_change() {
+    let mut t = T::new();
+    let timed = |mat: &str, hard: u16| {
+        let mut a = add(0, mat, 5, drop_());
+        a.hard_timeout = hard;
+        a
+    };
+    t.apply(&add(0, "in_port=9", 5, drop_()), 0).unwrap();
+    assert_eq!(t.n_timed, 0);
+    t.apply(&timed("in_port=1", 10), 0).unwrap();
+    t.apply(&timed("in_port=2", 10), 0).unwrap();
+    assert_eq!(t.n_timed, 2);
+    // Replacing a timed rule by an untimed one, and modifying (timeouts are kept).
+    t.apply(&timed("in_port=2", 0), 0).unwrap();
+    assert_eq!(t.n_timed, 1);
+    t.apply(&cmd(FlowModCommand::Modify, 0, "", 0, out(&[3])), 0)
+        .unwrap();
+    assert_eq!(t.n_timed, 1);
+    // A bundle that adds a timed rule and then fails changes nothing.
+    let bad = cmd(FlowModCommand::Add, 254, "in_port=4", 5, drop_());
+    assert!(t.apply_batch(&[timed("in_port=3", 10), bad], 0).is_err());
+    assert_eq!((t.n_timed, t.total_rules()), (1, 3 + t.n_rules(254)));
+    // Expiry still happens, and afterwards nothing is timed.
+    assert_eq!(t.expire(10_001).removed.len(), 1);
+    assert_eq!(t.n_timed, 0);
+    t.apply(&timed("in_port=5", 1), 0).unwrap();
+    t.apply(&cmd(FlowModCommand::Delete, 0, "", 0, drop_()), 0)
+        .unwrap();
+    assert_eq!((t.n_timed, t.total_rules()), (0, 0));
+}
