@@ -51,20 +51,33 @@ pub fn dispatch(shared: &Shared, sw: &Arc<Mutex<Switch>>, out: Vec<Outgoing>) {
         return;
     }
     let reg = lock(&shared.conns);
+    // Consecutive messages to one connection travel (and are written) as one buffer.
+    let mut pending: Option<(ConnId, Vec<u8>)> = None;
+    let flush = |p: &mut Option<(ConnId, Vec<u8>)>| {
+        if let Some((c, bytes)) = p.take() {
+            if let Some(tx) = reg.get(&key(sw, c)) {
+                let _ = tx.send(Some(bytes));
+            }
+        }
+    };
     for o in out {
         match o {
-            Outgoing::Send(c, bytes) => {
-                if let Some(tx) = reg.get(&key(sw, c)) {
-                    let _ = tx.send(Some(bytes));
+            Outgoing::Send(c, bytes) => match pending.as_mut() {
+                Some((pc, buf)) if *pc == c && buf.len() < 1 << 20 => buf.extend_from_slice(&bytes),
+                _ => {
+                    flush(&mut pending);
+                    pending = Some((c, bytes));
                 }
-            }
+            },
             Outgoing::Close(c) => {
+                flush(&mut pending);
                 if let Some(tx) = reg.get(&key(sw, c)) {
                     let _ = tx.send(None);
                 }
             }
         }
     }
+    flush(&mut pending);
 }
 
 /// A listening management socket.
@@ -379,26 +392,44 @@ pub async fn serve_with<S>(
     opened(id);
     lock(&shared.conns).insert(key(&sw, id), tx);
     dispatch(&shared, &sw, hello);
-    let writer = tokio::spawn(async move {
-        while let Some(Some(bytes)) = rx.recv().await {
-            if wr.write_all(&bytes).await.is_err() {
-                break;
-            }
-        }
-        let _ = wr.shutdown().await;
-    });
     let (dp, router, clock) = handles(&shared);
     let mut buf: Vec<u8> = Vec::with_capacity(65_536);
     let mut chunk = vec![0u8; 65_536];
+    // One task reads and writes: replies to this connection's own requests are written
+    // right away (no hand-off to another task per round trip); what other tasks send it
+    // (packet-ins, flow_removed, monitor updates) arrives through the queue.
     'outer: loop {
-        let n = match rd.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let n = tokio::select! {
+            queued = rx.recv() => {
+                let Some(Some(mut bytes)) = queued else {
+                    break 'outer;
+                };
+                let mut closing = false;
+                while bytes.len() < 1 << 20 {
+                    match rx.try_recv() {
+                        Ok(Some(more)) => bytes.extend_from_slice(&more),
+                        Ok(None) => {
+                            closing = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if wr.write_all(&bytes).await.is_err() || closing {
+                    break 'outer;
+                }
+                continue 'outer;
+            }
+            r = rd.read(&mut chunk) => match r {
+                Ok(0) | Err(_) => break 'outer,
+                Ok(n) => n,
+            },
         };
         buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
         let mut pos = 0;
         let mut outs = Vec::new();
         let mut dirty = false;
+        let mut unframeable = false;
         loop {
             let rest = buf.get(pos..).unwrap_or(&[]);
             match openflow::frame(rest, MAX_MSG) {
@@ -434,7 +465,8 @@ pub async fn serve_with<S>(
                 Ok(None) => break,
                 Err(_) => {
                     // Unframeable input: OpenFlow gives no way to resynchronise.
-                    break 'outer;
+                    unframeable = true;
+                    break;
                 }
             }
         }
@@ -444,9 +476,27 @@ pub async fn serve_with<S>(
             revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
         }
         buf.drain(..pos);
-        dispatch(&shared, &sw, outs);
-        tokio::task::yield_now().await;
+        // Our own replies go out now, in order; everything else to its connection's queue.
+        let mut mine: Vec<u8> = Vec::new();
+        let mut close = false;
+        let mut others = Vec::new();
+        for o in outs {
+            match o {
+                Outgoing::Send(c, bytes) if c == id && !close => mine.extend_from_slice(&bytes),
+                Outgoing::Close(c) if c == id => close = true,
+                Outgoing::Send(c, _) if c == id => {}
+                other => others.push(other),
+            }
+        }
+        dispatch(&shared, &sw, others);
+        if !mine.is_empty() && wr.write_all(&mine).await.is_err() {
+            break;
+        }
+        if close || unframeable {
+            break;
+        }
     }
+    let _ = wr.shutdown().await;
     {
         let mut g = lock(&sw);
         g.close_conn(id);
@@ -455,10 +505,7 @@ pub async fn serve_with<S>(
             revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
         }
     }
-    if let Some(tx) = lock(&shared.conns).remove(&key(&sw, id)) {
-        let _ = tx.send(None);
-    }
-    let _ = writer.await;
+    lock(&shared.conns).remove(&key(&sw, id));
 }
 
 /// Periodic work: fold datapath statistics into rules, expire flows (sending
