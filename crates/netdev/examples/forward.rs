@@ -171,6 +171,7 @@ fn main() {
             vnet_hdr: false,
             promisc: false,
             qdisc_bypass: true,
+            rx_ring: false,
         };
         let port = SystemNetdev::open_with("eth0", opts).expect("generator port");
         // To a MAC nobody has: B's kernel drops it as "other host" at once.

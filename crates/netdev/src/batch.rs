@@ -101,6 +101,11 @@ impl RxBatch {
         self.slot_size - self.headroom
     }
 
+    /// Headroom reserved in front of every slot's frame area.
+    pub fn headroom(&self) -> usize {
+        self.headroom
+    }
+
     /// Forgets the held packets (buffers are kept).
     pub fn clear(&mut self) {
         self.pkts.clear();

@@ -15,8 +15,9 @@
 //! # The data path: batches, no allocation
 //!
 //! Receiving fills an [`RxBatch`], a set of preallocated slots the poll thread creates once and
-//! reuses: one system call per batch for AF_PACKET (`recvmmsg`), one per packet for taps (the
-//! kernel has nothing better), none for dummies. Transmitting takes a slice of [`TxPacket`]s —
+//! reuses: AF_PACKET ports copy frames out of a memory-mapped receive ring (no system call
+//! while frames are waiting; `recvmmsg` per batch where the ring is unavailable), taps make
+//! one system call per packet (the kernel has nothing better), dummies none. Transmitting takes a slice of [`TxPacket`]s —
 //! borrowed frames plus optional offload metadata — and makes one `sendmmsg` per 64 packets
 //! (`writev` per packet on taps). Neither path allocates. A received batch can be forwarded
 //! as is with [`RxBatch::fill_tx`].
@@ -176,17 +177,22 @@ fn reject_unknown(options: &BTreeMap<String, String>, known: &[&str], kind: &str
 /// Opens port `name` of OVSDB Interface type `kind` (`""`/`"system"`, `"tap"`, `"internal"`,
 /// `"dummy"`) with the Interface `options`.
 ///
-/// Options: system — `vnet_hdr`, `promisc`, `qdisc_bypass` (true/false); tap — `vnet_hdr`,
+/// Options: system — `vnet_hdr`, `promisc`, `qdisc_bypass`, `rx_ring` (true/false); tap — `vnet_hdr`,
 /// `offload`, `persistent`; dummy — see [`dummy::DummyOptions::from_map`].
 pub fn open(kind: &str, name: &str, options: &BTreeMap<String, String>) -> Result<Box<dyn Netdev>> {
     match kind {
         "" | "system" => {
-            reject_unknown(options, &["vnet_hdr", "promisc", "qdisc_bypass"], "system")?;
+            reject_unknown(
+                options,
+                &["vnet_hdr", "promisc", "qdisc_bypass", "rx_ring"],
+                "system",
+            )?;
             let d = system::SystemOptions::default();
             let opts = system::SystemOptions {
                 vnet_hdr: bool_option(options, "vnet_hdr", d.vnet_hdr)?,
                 promisc: bool_option(options, "promisc", d.promisc)?,
                 qdisc_bypass: bool_option(options, "qdisc_bypass", d.qdisc_bypass)?,
+                rx_ring: bool_option(options, "rx_ring", d.rx_ring)?,
             };
             Ok(Box::new(system::SystemNetdev::open_with(name, opts)?))
         }

@@ -536,6 +536,279 @@ pub(crate) fn sendmmsg_packet(
     Ok(sent as usize)
 }
 
+// ---- TPACKET_V2 receive ring -------------------------------------------------------------
+
+/// `SOL_PACKET` options for the receive ring (linux/if_packet.h).
+const PACKET_RX_RING: c_int = 5;
+const PACKET_COPY_THRESH: c_int = 7;
+const PACKET_VERSION: c_int = 10;
+const TPACKET_V2: c_int = 1;
+/// Frame status bits (`tp_status`).
+const TP_STATUS_USER: u32 = 0x1;
+const TP_STATUS_COPY: u32 = 0x2;
+/// Size of `struct tpacket2_hdr`, and where the `sockaddr_ll` that follows it starts.
+const TPACKET2_HDR_LEN: usize = 32;
+/// Offset of `sll_pkttype` in a V2 frame (after the header, inside `sockaddr_ll`).
+const FRAME_PKTTYPE_OFF: usize = TPACKET2_HDR_LEN + 10;
+
+/// `struct tpacket_req`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct TpacketReq {
+    block_size: u32,
+    block_nr: u32,
+    frame_size: u32,
+    frame_nr: u32,
+}
+
+/// What the kernel wrote in the header of one ring frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RingFrame {
+    /// The frame was too big for the ring: the whole packet waits in the socket's receive
+    /// queue and must be read with a normal receive (in ring order).
+    pub copy: bool,
+    /// Length of the packet on the wire (the virtio-net header not included).
+    pub len: usize,
+    /// Bytes of it stored in the ring frame.
+    pub snaplen: usize,
+    /// Offset of the Ethernet header from the frame start.
+    pub mac: usize,
+    /// `sll_pkttype`.
+    pub pkttype: u8,
+    /// A VLAN tag the kernel stripped into metadata: (TPID, TCI).
+    pub vlan: Option<(u16, u16)>,
+}
+
+/// A `TPACKET_V2` receive ring mapped from an AF_PACKET socket: `frame_nr` fixed-size frames
+/// that the kernel fills (setting `TP_STATUS_USER`) and user space hands back (status
+/// `TP_STATUS_KERNEL`, 0), in order. Memory is shared with the kernel, so it is only ever
+/// accessed through raw pointers: the status word atomically, the rest only while the frame is
+/// ours. Unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct RxRing {
+    base: *mut u8,
+    map_len: usize,
+    frame_size: usize,
+    block_size: usize,
+    frames_per_block: usize,
+    frame_nr: usize,
+}
+
+// SAFETY: the ring is plain shared memory; every access goes through `&self` methods that
+// touch the status word atomically and read frame contents only after observing (with
+// acquire ordering) that the kernel handed the frame over. Which frame a thread may read is
+// decided by the caller's own locking (the receive head lives behind a mutex).
+unsafe impl Send for RxRing {}
+// SAFETY: see `Send`; no method hands out references into the mapping.
+unsafe impl Sync for RxRing {}
+
+impl RxRing {
+    /// Switches `fd` (an unbound AF_PACKET socket, after `PACKET_VNET_HDR` if wanted) to
+    /// `TPACKET_V2`, creates a receive ring of at least `frame_nr` frames of `frame_size`
+    /// bytes in blocks of `block_size` and maps it. Frames too big for the ring are queued on
+    /// the socket in full (`PACKET_COPY_THRESH`).
+    pub fn new(
+        fd: BorrowedFd<'_>,
+        frame_size: usize,
+        block_size: usize,
+        frame_nr: usize,
+    ) -> io::Result<RxRing> {
+        let invalid = || io::Error::from(io::ErrorKind::InvalidInput);
+        // SAFETY: sysconf takes an integer and returns one.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
+            .ok()
+            .filter(|p| *p > 0)
+            .unwrap_or(4096);
+        if frame_size < 256
+            || frame_size % 16 != 0
+            || block_size < frame_size
+            || block_size % page != 0
+            || frame_nr == 0
+        {
+            return Err(invalid());
+        }
+        let frames_per_block = block_size / frame_size;
+        let block_nr = frame_nr.div_ceil(frames_per_block);
+        let frame_nr = block_nr * frames_per_block;
+        let map_len = block_nr.checked_mul(block_size).ok_or_else(invalid)?;
+        let u = |v: usize| u32::try_from(v).map_err(|_| invalid());
+        let req = TpacketReq {
+            block_size: u(block_size)?,
+            block_nr: u(block_nr)?,
+            frame_size: u(frame_size)?,
+            frame_nr: u(frame_nr)?,
+        };
+        let one: c_int = 1;
+        setsockopt(fd, libc::SOL_PACKET, PACKET_VERSION, &TPACKET_V2)?;
+        setsockopt(fd, libc::SOL_PACKET, PACKET_COPY_THRESH, &one)?;
+        setsockopt(fd, libc::SOL_PACKET, PACKET_RX_RING, &req)?;
+        // SAFETY: maps the ring the kernel just created for this socket; we pass its exact
+        // size and check the result before using it. The mapping is released in `Drop`.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(RxRing {
+            base: base.cast(),
+            map_len,
+            frame_size,
+            block_size,
+            frames_per_block,
+            frame_nr,
+        })
+    }
+
+    /// Number of frames.
+    pub fn frame_nr(&self) -> usize {
+        self.frame_nr
+    }
+
+    /// Byte offset of frame `i` in the mapping (`i < frame_nr`).
+    fn frame_off(&self, i: usize) -> Option<usize> {
+        if i >= self.frame_nr {
+            return None;
+        }
+        let off = (i / self.frames_per_block) * self.block_size
+            + (i % self.frames_per_block) * self.frame_size;
+        (off + self.frame_size <= self.map_len).then_some(off)
+    }
+
+    fn status(&self, off: usize) -> &std::sync::atomic::AtomicU32 {
+        // SAFETY: `off` comes from `frame_off`, so `base + off` is inside the mapping and
+        // 16-byte aligned (frame and block sizes are multiples of 16, the mapping is
+        // page-aligned); the status word is only ever accessed atomically, by us and (with
+        // its own barriers) by the kernel, and the mapping outlives `&self`.
+        unsafe { &*self.base.add(off).cast::<std::sync::atomic::AtomicU32>() }
+    }
+
+    /// The header of frame `i` if the kernel has handed it to user space.
+    pub fn frame(&self, i: usize) -> Option<RingFrame> {
+        let off = self.frame_off(i)?;
+        let status = self.status(off).load(std::sync::atomic::Ordering::Acquire);
+        if status & TP_STATUS_USER == 0 {
+            return None;
+        }
+        let mut h = [0u8; TPACKET2_HDR_LEN + 12];
+        // SAFETY: the frame belongs to user space until `release` (status USER, observed with
+        // acquire ordering above, so the kernel's writes to it are visible); `h` is a local
+        // buffer and `h.len()` is below the frame size (at least 256), so the copy stays
+        // inside the mapping.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.base.add(off), h.as_mut_ptr(), h.len());
+        }
+        let u32_at = |o: usize| u32::from_ne_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+        let u16_at = |o: usize| u16::from_ne_bytes([h[o], h[o + 1]]);
+        // struct tpacket2_hdr: status, len, snaplen (u32), mac, net (u16), sec, nsec (u32),
+        // vlan_tci, vlan_tpid (u16), padding.
+        let vlan = if status & TP_STATUS_VLAN_VALID != 0 || u16_at(24) != 0 {
+            let tpid = match u16_at(26) {
+                t if status & TP_STATUS_VLAN_TPID_VALID != 0 && t != 0 => t,
+                _ => 0x8100,
+            };
+            Some((tpid, u16_at(24)))
+        } else {
+            None
+        };
+        Some(RingFrame {
+            copy: status & TP_STATUS_COPY != 0,
+            len: u32_at(4) as usize,
+            snaplen: u32_at(8) as usize,
+            mac: usize::from(u16_at(12)),
+            pkttype: h[FRAME_PKTTYPE_OFF],
+            vlan,
+        })
+    }
+
+    /// Copies `dst.len()` bytes starting `at` bytes into frame `i` (which must be ours: a
+    /// [`RxRing::frame`] returned `Some` and it was not released since). False if out of the
+    /// frame.
+    pub fn read(&self, i: usize, at: usize, dst: &mut [u8]) -> bool {
+        let Some(off) = self.frame_off(i) else {
+            return false;
+        };
+        if at
+            .checked_add(dst.len())
+            .is_none_or(|end| end > self.frame_size)
+        {
+            return false;
+        }
+        // SAFETY: the source range lies inside frame `i` (checked just above), which the
+        // kernel does not write while it is user-owned; `dst` is an exclusively borrowed
+        // slice of exactly the copied length and cannot overlap the mapping.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.base.add(off + at), dst.as_mut_ptr(), dst.len());
+        }
+        true
+    }
+
+    /// Hands frame `i` back to the kernel.
+    pub fn release(&self, i: usize) {
+        if let Some(off) = self.frame_off(i) {
+            self.status(off)
+                .store(0, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
+
+impl Drop for RxRing {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`map_len` are exactly what mmap returned; nothing refers into the
+        // mapping once the ring is dropped (no method returns references into it).
+        unsafe {
+            libc::munmap(self.base.cast(), self.map_len);
+        }
+    }
+}
+
+/// `PACKET_STATISTICS`: frames the socket dropped (ring or receive queue full) since the
+/// last call; the kernel resets the counters on every read.
+pub(crate) fn packet_drops(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    const PACKET_STATISTICS: c_int = 6;
+    // struct tpacket_stats (V1/V2): tp_packets, tp_drops.
+    let mut st = [0u32; 2];
+    let mut len = size_of::<[u32; 2]>() as libc::socklen_t;
+    // SAFETY: `st` is a local buffer of `len` bytes, exclusively borrowed for the call; the
+    // kernel writes at most `len` bytes and updates `len`.
+    cvt(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            PACKET_STATISTICS,
+            st.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
+    Ok(u64::from(st[1]))
+}
+
+/// A non-blocking, non-consuming receive of nothing: reports (and clears) a pending socket
+/// error such as `ENETDOWN`; `Ok` when there is none.
+pub(crate) fn pending_error(fd: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: a zero-length receive with a null buffer: the kernel writes nothing.
+    let r = unsafe {
+        libc::recv(
+            fd.as_raw_fd(),
+            std::ptr::null_mut(),
+            0,
+            libc::MSG_DONTWAIT | libc::MSG_PEEK | libc::MSG_TRUNC,
+        )
+    };
+    match cvt_size(r) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
