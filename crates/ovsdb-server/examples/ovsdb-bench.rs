@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p ovsdb-server --example ovsdb-bench [-- --quick]
+//!     [--only-ours | --only-reference] [--workload serial|c8|c32|c100|bulk|fanout]
+//!     [--scale N]
 //! ```
 //!
 //! Both servers run on fresh databases of the same schema in private sandboxes, over unix
@@ -221,7 +223,12 @@ fn measure(which: Impl, quick: bool) -> Figures {
     let db = sb.dbdir().join("bench.db");
     create_db(&sb, which, &db, &schema());
     let server = start_server(&mut sb, which, "db", &db, &[]);
-    let scale = if quick { 1 } else { 5 };
+    // `--scale N` multiplies the amount of work (default 5, or 1 with `--quick`).
+    let scale = std::env::args()
+        .skip_while(|a| a != "--scale")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if quick { 1 } else { 5 });
     let inserts = |clients: usize, per_client: usize, tag: &str| {
         timed(&server, || {
             (
@@ -230,15 +237,28 @@ fn measure(which: Impl, quick: bool) -> Figures {
             )
         })
     };
-    let serial = inserts(1, 400 * scale, "s");
-    let concurrent = inserts(8, 100 * scale, "c");
-    let concurrent32 = inserts(32, 50 * scale, "m");
-    let concurrent100 = inserts(100, 20 * scale, "h");
+    // `--workload NAME` runs only that workload (for profiling one of them).
+    let only: Option<String> = std::env::args().skip_while(|a| a != "--workload").nth(1);
+    let run = |name: &str, work: &dyn Fn() -> Figure| {
+        if only.as_deref().is_none_or(|o| o == name) {
+            work()
+        } else {
+            Figure::default()
+        }
+    };
+    let serial = run("serial", &|| inserts(1, 400 * scale, "s"));
+    let concurrent = run("c8", &|| inserts(8, 100 * scale, "c"));
+    let concurrent32 = run("c32", &|| inserts(32, 50 * scale, "m"));
+    let concurrent100 = run("c100", &|| inserts(100, 20 * scale, "h"));
     // Per transaction of 1,000 rows.
-    let bulk = timed(&server, || (bulk_inserts(&server, 4 * scale), 4 * scale));
+    let bulk = run("bulk", &|| {
+        timed(&server, || (bulk_inserts(&server, 4 * scale), 4 * scale))
+    });
     // Per committed transaction (each delivered to 100 clients).
-    let fanout = timed(&server, || {
-        (monitor_fanout(&server, 100, 20 * scale), 20 * scale)
+    let fanout = run("fanout", &|| {
+        timed(&server, || {
+            (monitor_fanout(&server, 100, 20 * scale), 20 * scale)
+        })
     });
     let rss_kib = rss_kib(server.pid);
     Figures {

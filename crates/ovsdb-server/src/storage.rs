@@ -28,6 +28,9 @@ pub struct StoredDb {
     pending: Vec<u8>,
     pending_records: u64,
     last_compaction_ms: i64,
+    /// The handle [`Self::sync_handle`] gives out, kept so that a sync on the thread does not
+    /// cost a `dup` and a `close`; dropped when compaction replaces the file.
+    sync_handle: Option<std::sync::Arc<ovsdb_log::SyncHandle>>,
 }
 
 /// Why a database file could not be served.
@@ -57,6 +60,7 @@ impl StoredDb {
                 pending: Vec::new(),
                 pending_records: 0,
                 last_compaction_ms: now_ms,
+                sync_handle: None,
             },
             warning,
         ))
@@ -113,10 +117,17 @@ impl StoredDb {
     }
 
     /// A handle to `fdatasync` what [`Self::write_pending`] wrote, from another thread.
-    pub fn sync_handle(&self) -> Result<ovsdb_log::SyncHandle, String> {
-        self.log
-            .sync_handle()
-            .map_err(|e| format!("{}: {e}", self.path.display()))
+    pub fn sync_handle(&mut self) -> Result<std::sync::Arc<ovsdb_log::SyncHandle>, String> {
+        if let Some(h) = &self.sync_handle {
+            return Ok(h.clone());
+        }
+        let handle = std::sync::Arc::new(
+            self.log
+                .sync_handle()
+                .map_err(|e| format!("{}: {e}", self.path.display()))?,
+        );
+        self.sync_handle = Some(handle.clone());
+        Ok(handle)
     }
 
     /// Whether the log has grown enough to compact (see `ovsdb_log::policy`).
@@ -131,6 +142,8 @@ impl StoredDb {
         let snapshot =
             record::snapshot_record(&self.db, now_ms, Some("compacting database online"));
         self.sync()?;
+        // The handle refers to the file being replaced.
+        self.sync_handle = None;
         self.log
             .replace(&[schema, snapshot])
             .map_err(|e| format!("{}: {e}", self.path.display()))?;

@@ -19,7 +19,9 @@
 //!
 //! On a disk whose `fdatasync` takes less than [`FAST_SYNC`] (tmpfs, a lying write cache) the
 //! hand-off costs more than the overlap gains, so the core watches the average sync time
-//! ([`Syncer::disk_is_fast`]) and then syncs inline.
+//! ([`Syncer::disk_is_fast`]) and then syncs inline. It also syncs inline when (about) every
+//! connection committed in the batch: nobody is left whose requests the overlap could take
+//! in (see the core's module docs).
 //!
 //! The core must stop publishing once it writes to a file that the sync in flight does not
 //! cover ([`Syncer::covers`]). At most one sync is in flight. Completion is reported through a
@@ -36,7 +38,7 @@ use tokio::sync::Notify;
 
 /// One sync: the files to make durable.
 struct Job {
-    handles: Vec<SyncHandle>,
+    handles: Vec<Arc<SyncHandle>>,
 }
 
 /// What a finished sync reports: success, and the write sequence number it covers.
@@ -73,7 +75,7 @@ impl std::fmt::Debug for Job {
     }
 }
 
-fn sync_all(handles: &[SyncHandle]) -> Result<(), String> {
+fn sync_all(handles: &[Arc<SyncHandle>]) -> Result<(), String> {
     for h in handles {
         h.sync().map_err(|e| e.to_string())?;
     }
@@ -164,9 +166,9 @@ impl Syncer {
 
     /// Starts making `files` durable (database names with their handles). Must not be called
     /// while a sync is in flight.
-    pub fn start(&mut self, files: Vec<(String, SyncHandle)>) {
+    pub fn start(&mut self, files: Vec<(String, Arc<SyncHandle>)>) {
         self.in_flight = true;
-        let (names, handles): (Vec<String>, Vec<SyncHandle>) = files.into_iter().unzip();
+        let (names, handles): (Vec<String>, Vec<Arc<SyncHandle>>) = files.into_iter().unzip();
         self.covering = names;
         let job = Job { handles };
         let job = match &self.jobs {
@@ -232,7 +234,7 @@ mod tests {
 
         syncer.written(5);
         let handle = log.sync_handle().expect("handle");
-        syncer.start(vec![("t".into(), handle)]);
+        syncer.start(vec![("t".into(), Arc::new(handle))]);
         assert!(syncer.in_flight());
         assert!(syncer.covers("t"));
         assert!(!syncer.covers("other"));
@@ -244,7 +246,10 @@ mod tests {
 
         // Completion is also seen by polling, and wakes the core.
         syncer.written(9);
-        syncer.start(vec![("t".into(), log.sync_handle().expect("handle"))]);
+        syncer.start(vec![(
+            "t".into(),
+            Arc::new(log.sync_handle().expect("handle")),
+        )]);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let done = loop {
             if let Some(d) = syncer.poll() {
