@@ -442,36 +442,58 @@ impl Ctx {
             .map(|c| c.ty.clone())
     }
 
+    /// The value of `col` in row `uuid` of `table`, borrowed (`None` for an
+    /// unknown row or column, whose value is the column's default: for
+    /// the scalar readers below, absent or empty).
+    fn peek(&self, table: &str, uuid: &Uuid, col: &str) -> Option<&Datum> {
+        self.txn.view().get(table, uuid, col)
+    }
+
     /// The string value of `col` (first element).
     pub fn get_str(&self, table: &str, uuid: &Uuid, col: &str) -> Option<String> {
-        self.get(table, uuid, col)
-            .first()
-            .and_then(Atom::as_str)
-            .map(str::to_string)
+        match self.peek(table, uuid, col) {
+            Some(d) => d.first().and_then(Atom::as_str).map(str::to_string),
+            None => self
+                .get(table, uuid, col)
+                .first()
+                .and_then(Atom::as_str)
+                .map(str::to_string),
+        }
     }
 
     /// The integer value of `col` (first element).
     pub fn get_int(&self, table: &str, uuid: &Uuid, col: &str) -> Option<i64> {
-        self.get(table, uuid, col)
-            .first()
-            .and_then(Atom::as_integer)
+        match self.peek(table, uuid, col) {
+            Some(d) => d.first().and_then(Atom::as_integer),
+            None => self
+                .get(table, uuid, col)
+                .first()
+                .and_then(Atom::as_integer),
+        }
     }
 
     /// The boolean value of `col`.
     pub fn get_bool(&self, table: &str, uuid: &Uuid, col: &str) -> bool {
-        matches!(
-            self.get(table, uuid, col).first(),
-            Some(Atom::Boolean(true))
-        )
+        match self.peek(table, uuid, col) {
+            Some(d) => matches!(d.first(), Some(Atom::Boolean(true))),
+            None => matches!(
+                self.get(table, uuid, col).first(),
+                Some(Atom::Boolean(true))
+            ),
+        }
     }
 
     /// The UUIDs in `col`.
     pub fn get_uuids(&self, table: &str, uuid: &Uuid, col: &str) -> Vec<Uuid> {
-        self.get(table, uuid, col)
-            .keys()
-            .iter()
-            .filter_map(Atom::as_uuid)
-            .collect()
+        match self.peek(table, uuid, col) {
+            Some(d) => d.keys().iter().filter_map(Atom::as_uuid).collect(),
+            None => self
+                .get(table, uuid, col)
+                .keys()
+                .iter()
+                .filter_map(Atom::as_uuid)
+                .collect(),
+        }
     }
 
     /// Writes `col`.

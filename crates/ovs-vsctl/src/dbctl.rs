@@ -187,9 +187,8 @@ fn score(name: &str, s: &str) -> u32 {
     }
 }
 
-/// Finds a table by (abbreviated) name.
-pub fn get_table(ctx: &Ctx, name: &str) -> Result<TableSchema, Error> {
-    let schema = ctx.txn.view().schema().clone();
+/// The tables (in name order) whose names score best against `name`.
+fn table_hits<'a>(schema: &'a ovsdb::DatabaseSchema, name: &str) -> Vec<&'a TableSchema> {
     let mut tables: Vec<&TableSchema> = schema.tables.iter().collect();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
     let best = tables
@@ -197,12 +196,25 @@ pub fn get_table(ctx: &Ctx, name: &str) -> Result<TableSchema, Error> {
         .map(|t| score(&t.name, name))
         .max()
         .unwrap_or(0);
-    let hits: Vec<&&TableSchema> = tables
-        .iter()
+    tables
+        .into_iter()
         .filter(|t| best > 0 && score(&t.name, name) == best)
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok((**one).clone()),
+        .collect()
+}
+
+/// The table `name` (possibly abbreviated) designates, if exactly one.
+pub fn find_table<'a>(schema: &'a ovsdb::DatabaseSchema, name: &str) -> Option<&'a TableSchema> {
+    match table_hits(schema, name).as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Finds a table by (abbreviated) name.
+pub fn get_table(ctx: &Ctx, name: &str) -> Result<TableSchema, Error> {
+    let schema = ctx.txn.view().schema().clone();
+    match table_hits(&schema, name).as_slice() {
+        [one] => Ok((*one).clone()),
         [] => fatal(format!("unknown table \"{name}\"")),
         many => {
             let names: Vec<&str> = many.iter().map(|t| t.name.as_str()).collect();
@@ -214,8 +226,9 @@ pub fn get_table(ctx: &Ctx, name: &str) -> Result<TableSchema, Error> {
     }
 }
 
-/// Finds a user column by (abbreviated) name; returns its index.
-pub fn get_column(t: &TableSchema, name: &str) -> Result<usize, Error> {
+/// The user columns (in name order, with their indexes) whose names score
+/// best against `name`.
+fn column_hits<'a>(t: &'a TableSchema, name: &str) -> Vec<(&'a str, usize)> {
     let best = t
         .user_columns()
         .map(|(_, c)| score(&c.name, name))
@@ -227,6 +240,21 @@ pub fn get_column(t: &TableSchema, name: &str) -> Result<usize, Error> {
         .map(|(i, c)| (c.name.as_str(), i))
         .collect();
     hits.sort();
+    hits
+}
+
+/// The name of the user column `name` (possibly abbreviated) designates,
+/// if exactly one.
+pub fn find_column(t: &TableSchema, name: &str) -> Option<String> {
+    match column_hits(t, name).as_slice() {
+        [(n, _)] => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Finds a user column by (abbreviated) name; returns its index.
+pub fn get_column(t: &TableSchema, name: &str) -> Result<usize, Error> {
+    let hits = column_hits(t, name);
     match hits.as_slice() {
         [(_, i)] => Ok(*i),
         [_, ..] => {

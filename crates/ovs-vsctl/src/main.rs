@@ -2,7 +2,8 @@
 //!
 //! The program parses the global options (GNU `getopt_long` rules, stopping
 //! at the first command), then the `--`-separated commands ([`cmd`]),
-//! connects to the database and replicates it ([`ovsdb_idl::Client`]),
+//! connects to the database and replicates the tables and columns the
+//! commands read ([`prereq`], [`ovsdb_idl::Client`]),
 //! and runs every command against one transaction ([`ovsdb_idl::Txn`]):
 //! Open vSwitch commands in [`vswitch`] and [`show`], generic database
 //! commands in [`dbctl`].  The transaction is committed once; if the
@@ -20,6 +21,7 @@ mod cmd;
 mod dbctl;
 mod format;
 mod help;
+mod prereq;
 mod show;
 mod vswitch;
 
@@ -285,7 +287,9 @@ async fn connect(o: &Opts, dirs: &daemon::Dirs) -> Result<Client, Exit> {
     ctx.tls = o.tls.files();
     let mut delay = std::time::Duration::from_millis(100);
     loop {
-        match Client::connect(&addr, &ctx, "Open_vSwitch", &None).await {
+        let spec =
+            |schema: &ovsdb::DatabaseSchema| prereq::monitor_spec(schema, &o.commands, o.wait);
+        match Client::connect_with(&addr, &ctx, "Open_vSwitch", spec).await {
             Ok(c) => return Ok(c),
             Err(e) => {
                 if !o.retry {

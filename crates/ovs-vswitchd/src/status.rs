@@ -4,6 +4,19 @@
 //! `datapath_id`, the root row's `cur_cfg` (which `ovs-vsctl --wait` waits for), version and
 //! capability columns — and, periodically, interface statistics.
 //!
+//! Work per database change is kept proportional to what changed, so that a host with
+//! thousands of ports answers each `ovs-vsctl --wait` quickly:
+//!
+//! * the switch is reconfigured only when an update touched something other than the
+//!   status columns ovs-vswitchd itself writes ([`STATUS_COLUMNS`]; the echo of its own
+//!   status transaction is such an update), when a link-state change woke it no
+//!   reconfiguration is done either, and every few seconds it is reconfigured anyway (to
+//!   retry interfaces that failed);
+//! * the status transaction compares only the interfaces whose status differs from what
+//!   the last committed transaction wrote ([`Written`]); all of them are compared with the
+//!   database again with each statistics pass, after a failed transaction and after a
+//!   reconnection.
+//!
 //! The loop reconnects (with a growing delay, at most 8 s) when the server goes away.
 
 use std::collections::BTreeMap;
@@ -11,13 +24,75 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ovsdb::{Atom, Datum};
-use ovsdb_idl::{Client, CommitStatus, Replica, Txn};
+use ovsdb_idl::{Changes, Client, CommitStatus, Replica, Txn};
 use uuid::Uuid;
 
-use crate::config::read_config;
+use crate::config::{read_config_changed, Config};
 use crate::upcall::lock;
 use crate::vswitch::IfaceStatus;
 use crate::Shared;
+
+/// Columns ovs-vswitchd writes and never reads as configuration: changes to them alone
+/// (usually the echo of its own status transaction) need no reconfiguration.
+const STATUS_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "Open_vSwitch",
+        &[
+            "cur_cfg",
+            "ovs_version",
+            "db_version",
+            "system_type",
+            "system_version",
+            "datapath_types",
+            "iface_types",
+            "statistics",
+            "dpdk_initialized",
+            "dpdk_version",
+        ],
+    ),
+    (
+        "Bridge",
+        &["datapath_id", "datapath_version", "status", "rstp_status"],
+    ),
+    (
+        "Port",
+        &[
+            "statistics",
+            "status",
+            "rstp_status",
+            "rstp_statistics",
+            "bond_active_slave",
+        ],
+    ),
+    (
+        "Interface",
+        &[
+            "ofport",
+            "error",
+            "mac_in_use",
+            "ifindex",
+            "admin_state",
+            "link_state",
+            "link_resets",
+            "link_speed",
+            "duplex",
+            "mtu",
+            "statistics",
+            "status",
+            "lacp_current",
+            "bfd_status",
+            "cfm_fault",
+            "cfm_fault_status",
+            "cfm_remote_mpids",
+            "cfm_remote_opstate",
+            "cfm_health",
+            "cfm_flap_count",
+        ],
+    ),
+    ("Mirror", &["statistics"]),
+    ("Controller", &["is_connected", "role", "status"]),
+    ("Manager", &["is_connected", "status"]),
+];
 
 /// How often interface statistics are written (Open vSwitch's default `stats-update-interval`).
 const STATS_INTERVAL: Duration = Duration::from_secs(5);
@@ -60,8 +135,58 @@ fn put(txn: &mut Txn, r: &Replica, table: &str, uuid: &Uuid, col: &str, value: D
     }
 }
 
+/// Interface statuses the database is known to hold (written by a committed status
+/// transaction, or found there), so that each pass compares only the interfaces whose
+/// status changed since, not every interface's columns. Forgotten when a status
+/// transaction fails or the connection is re-established.
+pub type Written = BTreeMap<Uuid, IfaceStatus>;
+
+/// Writes the status columns of interface `u` that differ from `st`.
+fn put_iface(txn: &mut Txn, r: &Replica, u: &Uuid, st: &IfaceStatus) {
+    put(txn, r, "Interface", u, "ofport", int(st.ofport));
+    put(txn, r, "Interface", u, "error", opt_s(st.error.as_deref()));
+    put(
+        txn,
+        r,
+        "Interface",
+        u,
+        "mac_in_use",
+        opt_s(st.mac_in_use.as_deref()),
+    );
+    put(
+        txn,
+        r,
+        "Interface",
+        u,
+        "ifindex",
+        match st.ifindex {
+            Some(i) => int(i),
+            None => Datum::set(Vec::new()),
+        },
+    );
+    let state = st.up.map(|u| if u { "up" } else { "down" });
+    put(
+        txn,
+        r,
+        "Interface",
+        u,
+        "admin_state",
+        opt_s(st.up.map(|_| "up")),
+    );
+    put(txn, r, "Interface", u, "link_state", opt_s(state));
+}
+
 /// Builds the status transaction for the current state. `with_stats` adds statistics.
-fn build_status(shared: &Shared, r: &Replica, next_cfg: i64, root: Uuid, with_stats: bool) -> Txn {
+/// `written` is what the database holds already; the statuses this transaction will
+/// have written once committed are returned, to replace it on success.
+fn build_status(
+    shared: &Shared,
+    r: &Replica,
+    next_cfg: i64,
+    root: Uuid,
+    with_stats: bool,
+    written: &Written,
+) -> (Txn, Written) {
     let mut txn = Txn::new(r);
     // Controllers first: this takes the switch's lock itself.
     for (u, col, v) in crate::controller::status_columns(shared, with_stats) {
@@ -70,50 +195,17 @@ fn build_status(shared: &Shared, r: &Replica, next_cfg: i64, root: Uuid, with_st
         }
     }
     let vs = lock(&shared.vs);
-    let statuses: Vec<(Uuid, IfaceStatus)> =
-        vs.status.iter().map(|(u, st)| (*u, st.clone())).collect();
-    for (u, st) in statuses {
-        if r.row("Interface", &u).is_none() {
+    let mut now_written = Written::new();
+    for (u, st) in &vs.status {
+        if written.get(u) == Some(st) {
+            now_written.insert(*u, st.clone());
             continue;
         }
-        put(&mut txn, r, "Interface", &u, "ofport", int(st.ofport));
-        put(
-            &mut txn,
-            r,
-            "Interface",
-            &u,
-            "error",
-            opt_s(st.error.as_deref()),
-        );
-        put(
-            &mut txn,
-            r,
-            "Interface",
-            &u,
-            "mac_in_use",
-            opt_s(st.mac_in_use.as_deref()),
-        );
-        put(
-            &mut txn,
-            r,
-            "Interface",
-            &u,
-            "ifindex",
-            match st.ifindex {
-                Some(i) => int(i),
-                None => Datum::set(Vec::new()),
-            },
-        );
-        let state = st.up.map(|u| if u { "up" } else { "down" });
-        put(
-            &mut txn,
-            r,
-            "Interface",
-            &u,
-            "admin_state",
-            opt_s(st.up.map(|_| "up")),
-        );
-        put(&mut txn, r, "Interface", &u, "link_state", opt_s(state));
+        if r.row("Interface", u).is_none() {
+            continue;
+        }
+        put_iface(&mut txn, r, u, st);
+        now_written.insert(*u, st.clone());
     }
     for br in vs.bridges.values() {
         if r.row("Bridge", &br.uuid).is_none() {
@@ -198,7 +290,7 @@ fn build_status(shared: &Shared, r: &Replica, next_cfg: i64, root: Uuid, with_st
         ),
     );
     let _ = smap;
-    txn
+    (txn, now_written)
 }
 
 /// Connects to the database (retrying), then reconfigures and reports until the
@@ -224,54 +316,91 @@ pub async fn db_loop(shared: Arc<Shared>, addr: stream::Address, ctx: Arc<stream
             }
         };
         let mut last_stats = tokio::time::Instant::now();
+        let mut last_reconfigure = tokio::time::Instant::now();
+        let mut cfg = Config::default();
+        let mut written = Written::new();
+        let mut reconfigure = true;
+        client.take_changes();
+        let mut changes = Changes {
+            all: true,
+            ..Changes::default()
+        };
         loop {
-            let cfg = read_config(client.replica());
-            {
-                let mut vs = lock(&shared.vs);
-                vs.reconcile(&cfg);
-                for w in &cfg.warnings {
-                    vlog.log("bridge", vlog::Level::Warn, w);
+            if reconfigure {
+                cfg = read_config_changed(client.replica(), std::mem::take(&mut cfg), &changes);
+                last_reconfigure = tokio::time::Instant::now();
+                {
+                    let mut vs = lock(&shared.vs);
+                    vs.reconcile(&cfg);
+                    for w in &cfg.warnings {
+                        vlog.log("bridge", vlog::Level::Warn, w);
+                    }
+                    for (warn, m) in vs.log.drain(..) {
+                        let level = if warn {
+                            vlog::Level::Warn
+                        } else {
+                            vlog::Level::Info
+                        };
+                        vlog.log("bridge", level, &m);
+                    }
                 }
-                for (warn, m) in vs.log.drain(..) {
-                    let level = if warn {
-                        vlog::Level::Warn
-                    } else {
-                        vlog::Level::Info
-                    };
-                    vlog.log("bridge", level, &m);
+                let outbox: Vec<_> = lock(&shared.vs).outbox.drain(..).collect();
+                for (sw, out) in outbox {
+                    crate::ofconn::dispatch(&shared, &sw, out);
                 }
+                crate::ofconn::sync_listeners(&shared);
+                crate::controller::sync_controllers(&shared);
+                crate::sflow::sync(&shared);
+                crate::netflow::sync(&shared);
+                crate::mirror::sync(&shared, client.replica());
+                crate::bonds::sync(&shared, client.replica());
             }
-            let outbox: Vec<_> = lock(&shared.vs).outbox.drain(..).collect();
-            for (sw, out) in outbox {
-                crate::ofconn::dispatch(&shared, &sw, out);
-            }
-            crate::ofconn::sync_listeners(&shared);
-            crate::controller::sync_controllers(&shared);
-            crate::sflow::sync(&shared);
-            crate::netflow::sync(&shared);
-            crate::mirror::sync(&shared, client.replica());
-            crate::bonds::sync(&shared, client.replica());
             let with_stats = last_stats.elapsed() >= STATS_INTERVAL;
             if with_stats {
                 last_stats = tokio::time::Instant::now();
             }
             if let Some(root) = cfg.root {
-                let txn = build_status(&shared, client.replica(), cfg.next_cfg, root, with_stats);
+                // With the statistics, every status is compared with the database again
+                // (so that a status column someone else overwrote is put right).
+                if with_stats {
+                    written.clear();
+                }
+                let (txn, now_written) = build_status(
+                    &shared,
+                    client.replica(),
+                    cfg.next_cfg,
+                    root,
+                    with_stats,
+                    &written,
+                );
                 match client.commit(&txn).await {
-                    Ok(CommitStatus::Error(e)) => vlog.log(
-                        "bridge",
-                        vlog::Level::Warn,
-                        &format!("status update failed: {e}"),
-                    ),
-                    Ok(_) => {}
+                    Ok(CommitStatus::Success { .. } | CommitStatus::Unchanged) => {
+                        written = now_written;
+                    }
+                    Ok(CommitStatus::Error(e)) => {
+                        written.clear();
+                        vlog.log(
+                            "bridge",
+                            vlog::Level::Warn,
+                            &format!("status update failed: {e}"),
+                        );
+                    }
+                    Ok(CommitStatus::TryAgain) => written.clear(),
                     Err(_) => break,
                 }
             }
+            // Reconfigure when the configuration changed, not for the echo of our own
+            // status writes (a host with many ports would redo everything twice per change),
+            // nor when only link states changed (`kick`); and periodically, to retry what
+            // failed.
             tokio::select! {
                 r = client.wait_for_update() => if r.is_err() { break },
                 _ = shared.kick.notified() => {}
                 _ = tokio::time::sleep(STATS_INTERVAL) => {}
             }
+            changes = client.take_changes();
+            reconfigure =
+                changes.any_except(STATUS_COLUMNS) || last_reconfigure.elapsed() >= STATS_INTERVAL;
         }
         vlog.log(
             "ovsdb_idl",

@@ -9,6 +9,13 @@
 //! list and NORMAL configuration, and revalidates the bridge's megaflows. It then reports
 //! per interface what the database's status columns should say ([`IfaceStatus`]).
 //!
+//! A reconfiguration costs in proportion to what changed: a bridge whose configuration
+//! and interfaces are unchanged is left alone; the link state of a bridge's existing
+//! ports is taken from its switch (kept current by the periodic refresh), only new ports
+//! are asked; an interface that could not be set up (its device missing, say) is
+//! remembered with its error and tried again when its configuration changes or after
+//! [`RETRY`], not on every change anywhere, and its error is logged once.
+//!
 //! Port operations on the datapath are made without holding any bridge lock: removing a
 //! port waits for every PMD thread, and a PMD may be waiting for a bridge lock in an upcall.
 
@@ -70,6 +77,106 @@ pub struct IfaceStatus {
     pub up: Option<bool>,
 }
 
+/// How long an interface that could not be set up waits before it is tried again (unless
+/// its configuration changes).
+const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The configuration an interface failed with.
+#[derive(Debug, Clone, PartialEq)]
+struct FailedKey {
+    iface_type: String,
+    options: BTreeMap<String, String>,
+    ofport_request: Option<u16>,
+    port: String,
+}
+
+/// An interface that could not be set up.
+#[derive(Debug, Clone)]
+pub struct FailedIface {
+    bridge: String,
+    uuid: Option<Uuid>,
+    key: FailedKey,
+    error: String,
+    retry_at: std::time::Instant,
+}
+
+/// Port numbers in use while a bridge's interfaces are added, with the lowest numbers
+/// that may be free (every number below them is used), so that adding or retrying many
+/// ports does not scan the used numbers from 1 each time.
+struct Used {
+    /// Datapath numbers (all ports of the datapath).
+    odp: BTreeSet<OdpPort>,
+    /// OpenFlow numbers of the bridge.
+    ofp: BTreeSet<u16>,
+    odp_low: OdpPort,
+    ofp_low: u16,
+}
+
+impl Used {
+    fn new(odp: BTreeSet<OdpPort>, ofp: BTreeSet<u16>) -> Used {
+        let mut u = Used {
+            odp,
+            ofp,
+            odp_low: 1,
+            ofp_low: 1,
+        };
+        u.advance();
+        u
+    }
+
+    fn advance(&mut self) {
+        while self.odp_low < 0xff00 && self.odp.contains(&self.odp_low) {
+            self.odp_low += 1;
+        }
+        while self.ofp_low < 0xff00 && self.ofp.contains(&self.ofp_low) {
+            self.ofp_low += 1;
+        }
+    }
+
+    fn insert(&mut self, odp: OdpPort, ofp: u16) {
+        self.odp.insert(odp);
+        self.ofp.insert(ofp);
+        self.advance();
+    }
+
+    /// The lowest free datapath number at or above `start`.
+    fn free_odp(&self, start: OdpPort) -> Option<OdpPort> {
+        (start.max(self.odp_low)..0xff00).find(|n| !self.odp.contains(n))
+    }
+
+    /// The lowest free OpenFlow number.
+    fn free_ofp(&self) -> Option<u16> {
+        (self.ofp_low..0xff00).find(|n| !self.ofp.contains(n))
+    }
+}
+
+impl FailedKey {
+    fn matches(
+        &self,
+        itype: &str,
+        options: &BTreeMap<String, String>,
+        ofreq: Option<u16>,
+        port: &str,
+    ) -> bool {
+        self.iface_type == itype
+            && self.options == *options
+            && self.ofport_request == ofreq
+            && self.port == port
+    }
+}
+
+impl IfaceStatus {
+    fn failed(error: &str) -> IfaceStatus {
+        IfaceStatus {
+            ofport: -1,
+            error: Some(error.to_string()),
+            mac_in_use: None,
+            ifindex: None,
+            up: None,
+        }
+    }
+}
+
 /// One bridge as it runs.
 pub struct BridgeRt {
     /// Bridge row.
@@ -102,6 +209,8 @@ pub struct Vswitch {
     pub bridges: BTreeMap<String, BridgeRt>,
     /// Interface status by interface row.
     pub status: BTreeMap<Uuid, IfaceStatus>,
+    /// Interfaces that could not be set up, by name (retried later).
+    pub failed: BTreeMap<String, FailedIface>,
     /// Messages for the log (drained by the caller), `true` for warnings.
     pub log: Vec<(bool, String)>,
     /// OpenFlow messages produced by reconfiguration (port status), for the caller to send.
@@ -178,6 +287,7 @@ impl Vswitch {
             disable_system,
             bridges: BTreeMap::new(),
             status: BTreeMap::new(),
+            failed: BTreeMap::new(),
             log: Vec::new(),
             outbox: Vec::new(),
         }
@@ -210,8 +320,8 @@ impl Vswitch {
     }
 
     /// The datapath number Open vSwitch's userspace datapaths would pick for `name`.
-    fn choose_odp(&self, br: &BridgeCfg, name: &str, used: &BTreeSet<OdpPort>) -> OdpPort {
-        let free_from = |start: OdpPort| (start..0xff00).find(|n| !used.contains(n));
+    fn choose_odp(&self, br: &BridgeCfg, name: &str, used: &Used) -> OdpPort {
+        let free_from = |start: OdpPort| used.free_odp(start);
         if self.dummy_bridge(br) {
             // Like the dummy datapath: names starting with "br" count from 100, names ending
             // in a number get that number when free.
@@ -229,7 +339,7 @@ impl Vswitch {
                 .rev()
                 .collect();
             if let Ok(n) = digits.parse::<OdpPort>() {
-                if n > 0 && n < 0xff00 && !used.contains(&n) {
+                if n > 0 && n < 0xff00 && !used.odp.contains(&n) {
                     return n;
                 }
             }
@@ -252,6 +362,14 @@ impl Vswitch {
                 self.log.push((false, format!("bridge {name}: deleted")));
             }
         }
+        let status = &mut self.status;
+        self.failed.retain(|_, f| {
+            let keep = cfg.bridges.contains_key(&f.bridge);
+            if let (false, Some(u)) = (keep, f.uuid) {
+                status.remove(&u);
+            }
+            keep
+        });
         for (name, bcfg) in &cfg.bridges {
             if !self.bridges.contains_key(name) {
                 let mut sw = Switch::new(name, SwitchInfo::new(0));
@@ -291,11 +409,23 @@ impl Vswitch {
     fn reconcile_bridge(&mut self, bcfg: &BridgeCfg) {
         let name = bcfg.name.clone();
         // Desired interfaces: name -> (port cfg, iface cfg).
-        let mut want: BTreeMap<String, (PortCfg, IfaceCfg)> = BTreeMap::new();
+        let mut want: BTreeMap<&str, (&PortCfg, &IfaceCfg)> = BTreeMap::new();
         for p in bcfg.ports.values() {
             for i in p.interfaces.values() {
-                want.insert(i.name.clone(), (p.clone(), i.clone()));
+                want.insert(i.name.as_str(), (p, i));
             }
+        }
+        // Failures of interfaces no longer configured here are forgotten.
+        let mut forgotten = Vec::new();
+        self.failed.retain(|n, f| {
+            let keep = f.bridge != name || want.contains_key(n.as_str());
+            if !keep {
+                forgotten.extend(f.uuid);
+            }
+            keep
+        });
+        for u in forgotten {
+            self.status.remove(&u);
         }
         let Some(br) = self.bridges.get(&name) else {
             return;
@@ -307,7 +437,7 @@ impl Vswitch {
             if *iname == name {
                 continue;
             }
-            match want.get(iname) {
+            match want.get(iname.as_str()) {
                 None => remove.push(iname.clone()),
                 Some((p, i)) => {
                     if i.iface_type != rt.iface_type
@@ -330,50 +460,86 @@ impl Vswitch {
         };
         self.remove_ifaces(removed);
         // Add the local port first, then the others in name order.
-        let mut order: Vec<(String, Option<(PortCfg, IfaceCfg)>)> = Vec::new();
-        order.push((name.clone(), want.get(&name).cloned()));
+        let mut order: Vec<(&str, Option<(&PortCfg, &IfaceCfg)>)> = Vec::new();
+        order.push((name.as_str(), want.get(name.as_str()).copied()));
         for (n, v) in &want {
             if *n != name {
-                order.push((n.clone(), Some(v.clone())));
+                order.push((n, Some(*v)));
             }
         }
+        // Numbers in use, computed once the first port has to be added.
+        let mut used: Option<Used> = None;
+        let now = std::time::Instant::now();
         for (iname, spec) in order {
-            let exists = self
-                .bridges
-                .get(&name)
-                .is_some_and(|b| b.ifaces.contains_key(&iname));
             let iuuid = spec.as_ref().map(|(_, i)| i.uuid);
-            if exists {
+            if let Some(rt) = self
+                .bridges
+                .get_mut(&name)
+                .and_then(|b| b.ifaces.get_mut(iname))
+            {
                 // Refresh the row uuid (a re-created row keeps the port).
-                if let Some(rt) = self
-                    .bridges
-                    .get_mut(&name)
-                    .and_then(|b| b.ifaces.get_mut(&iname))
-                {
-                    if rt.uuid != iuuid {
-                        rt.uuid = iuuid;
-                        changed = true;
+                if rt.uuid != iuuid {
+                    if let Some(old) = rt.uuid {
+                        self.status.remove(&old);
                     }
-                    if let Some((p, _)) = &spec {
+                    rt.uuid = iuuid;
+                    changed = true;
+                }
+                if let Some((p, _)) = &spec {
+                    if rt.port != p.name {
                         rt.port = p.name.clone();
                     }
                 }
                 continue;
             }
             let is_local = iname == name;
+            let no_options = BTreeMap::new();
             let (itype, options, ofreq, pname) = match &spec {
                 Some((p, i)) => (
-                    i.iface_type.clone(),
-                    i.options.clone(),
+                    i.iface_type.as_str(),
+                    &i.options,
                     i.ofport_request,
-                    p.name.clone(),
+                    p.name.as_str(),
                 ),
-                None => ("internal".into(), BTreeMap::new(), None, name.clone()),
+                None => ("internal", &no_options, None, name.as_str()),
             };
-            let result = self.add_iface(bcfg, &iname, &itype, &options, ofreq, is_local);
+            // An interface that could not be set up is tried again when its configuration
+            // changes, else at most every RETRY (not on every database change: a host
+            // with many missing devices would retry them all for each change anywhere).
+            if let Some(f) = self.failed.get_mut(iname) {
+                if f.bridge == name
+                    && f.key.matches(itype, options, ofreq, pname)
+                    && now < f.retry_at
+                {
+                    if f.uuid != iuuid {
+                        if let Some(old) = f.uuid {
+                            self.status.remove(&old);
+                        }
+                        f.uuid = iuuid;
+                        if let Some(u) = iuuid {
+                            self.status.insert(u, IfaceStatus::failed(&f.error));
+                        }
+                    }
+                    continue;
+                }
+            }
+            let used = used.get_or_insert_with(|| self.used_numbers(&name));
+            let attempt = FailedKey {
+                iface_type: itype.to_string(),
+                options: options.clone(),
+                ofport_request: ofreq,
+                port: pname.to_string(),
+            };
+            let result = self.add_iface(bcfg, iname, itype, options, ofreq, is_local, used);
             match result {
                 Ok((ofp, odp, dp_type)) => {
                     changed = true;
+                    used.insert(odp, ofp);
+                    if let Some(f) = self.failed.remove(iname) {
+                        if let Some(old) = f.uuid {
+                            self.status.remove(&old);
+                        }
+                    }
                     let dev = self.dp.netdev(odp);
                     let mac = dev
                         .as_ref()
@@ -389,9 +555,9 @@ impl Vswitch {
                         mac,
                         ifindex,
                         uuid: iuuid,
-                        port: pname,
-                        iface_type: itype,
-                        options,
+                        port: attempt.port,
+                        iface_type: attempt.iface_type,
+                        options: attempt.options,
                         ofp_port: ofp,
                         odp_port: odp,
                         dp_type,
@@ -405,23 +571,34 @@ impl Vswitch {
                                 ofp_port: ofp,
                             }),
                         );
-                        br.ifaces.insert(iname.clone(), rt);
+                        br.ifaces.insert(iname.to_string(), rt);
                     }
                 }
                 Err(e) => {
-                    self.log.push((true, format!("{iname}: {e}")));
-                    if let Some(u) = iuuid {
-                        self.status.insert(
-                            u,
-                            IfaceStatus {
-                                ofport: -1,
-                                error: Some(e),
-                                mac_in_use: None,
-                                ifindex: None,
-                                up: None,
-                            },
-                        );
+                    // Logged once per distinct error, as Open vSwitch rate-limits it.
+                    let repeated = self
+                        .failed
+                        .get(iname)
+                        .is_some_and(|f| f.bridge == name && f.key == attempt && f.error == e);
+                    if !repeated {
+                        self.log.push((true, format!("{iname}: {e}")));
                     }
+                    if let Some(old) = self.failed.get(iname).and_then(|f| f.uuid) {
+                        self.status.remove(&old);
+                    }
+                    if let Some(u) = iuuid {
+                        self.status.insert(u, IfaceStatus::failed(&e));
+                    }
+                    self.failed.insert(
+                        iname.to_string(),
+                        FailedIface {
+                            bridge: name.clone(),
+                            uuid: iuuid,
+                            key: attempt,
+                            error: e,
+                            retry_at: now + RETRY,
+                        },
+                    );
                 }
             }
         }
@@ -432,6 +609,18 @@ impl Vswitch {
         }
     }
 
+    /// The datapath's port numbers and the OpenFlow numbers used by bridge `bridge`.
+    fn used_numbers(&self, bridge: &str) -> Used {
+        Used::new(
+            self.dp.port_dump().iter().map(|p| p.port_no).collect(),
+            self.bridges
+                .get(bridge)
+                .map(|b| b.ifaces.values().map(|i| i.ofp_port).collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn add_iface(
         &self,
         bcfg: &BridgeCfg,
@@ -440,10 +629,10 @@ impl Vswitch {
         options: &BTreeMap<String, String>,
         ofreq: Option<u16>,
         is_local: bool,
+        used: &Used,
     ) -> Result<(u16, OdpPort, String), String> {
         let ntype = self.netdev_type(bcfg, itype, is_local)?;
-        let used: BTreeSet<OdpPort> = self.dp.port_dump().iter().map(|p| p.port_no).collect();
-        let odp_req = self.choose_odp(bcfg, iname, &used);
+        let odp_req = self.choose_odp(bcfg, iname, used);
         let mut dev_options = options.clone();
         if ntype.starts_with("dummy") || ntype == "internal" || ntype == "tap" {
             // Only the netdev's own options reach it; the rest are switch-level.
@@ -469,15 +658,9 @@ impl Vswitch {
         let ofp = if is_local {
             OFPP_LOCAL
         } else {
-            let br = self.bridges.get(&bcfg.name);
-            let used_of: BTreeSet<u16> = br
-                .map(|b| b.ifaces.values().map(|i| i.ofp_port).collect())
-                .unwrap_or_default();
             match ofreq {
-                Some(r) if !used_of.contains(&r) => r,
-                _ => (1..0xff00u16)
-                    .find(|n| !used_of.contains(n))
-                    .unwrap_or(0xfeff),
+                Some(r) if !used.ofp.contains(&r) => r,
+                _ => used.free_ofp().unwrap_or(0xfeff),
             }
         };
         let dp_type = self
@@ -503,14 +686,23 @@ impl Vswitch {
         let mut macs: BTreeMap<String, [u8; 6]> = BTreeMap::new();
         let mut infos = Vec::new();
         let mut descs = Vec::new();
+        // Link states the switch already knows (kept current by the periodic refresh):
+        // only new ports are asked, not every port of the bridge on every change.
+        let known: BTreeMap<(u16, OdpPort), bool> = lock(&br.switch)
+            .ports()
+            .iter()
+            .map(|p| ((p.ofp_port, p.odp_port), p.state & 1 == 0))
+            .collect();
         for (iname, i) in &br.ifaces {
-            let dev = dp.netdev(i.odp_port);
             let mac = i.mac;
             macs.insert(iname.clone(), mac);
-            let up = dev
-                .as_ref()
-                .map(|d| d.is_up().unwrap_or(false) && d.carrier().unwrap_or(false))
-                .unwrap_or(false);
+            let up = match known.get(&(i.ofp_port, i.odp_port)) {
+                Some(up) => *up,
+                None => dp
+                    .netdev(i.odp_port)
+                    .map(|d| d.is_up().unwrap_or(false) && d.carrier().unwrap_or(false))
+                    .unwrap_or(false),
+            };
             infos.push(PortInfo {
                 ofp_port: i.ofp_port,
                 odp_port: i.odp_port,
@@ -708,5 +900,45 @@ fn set_normal_flow(snap: &mut ofproto::Snapshot, want: bool, now_ms: u64) {
         );
         fm.priority = 0;
         let _ = snap.tables.apply(&fm, now_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn used_numbers_find_the_lowest_free_ones() {
+        let mut u = Used::new(
+            [1, 2, 4].into_iter().collect(),
+            [1, 3].into_iter().collect(),
+        );
+        assert_eq!(u.free_odp(1), Some(3));
+        assert_eq!(u.free_odp(100), Some(100));
+        assert_eq!(u.free_ofp(), Some(2));
+        u.insert(3, 2);
+        assert_eq!(u.free_odp(1), Some(5));
+        assert_eq!(u.free_ofp(), Some(4));
+        // A number taken above the cursor is skipped when the cursor reaches it.
+        u.insert(6, 5);
+        u.insert(5, 4);
+        assert_eq!(u.free_odp(1), Some(7));
+        assert_eq!(u.free_ofp(), Some(6));
+    }
+
+    #[test]
+    fn failed_interfaces_are_matched_by_configuration() {
+        let opts: BTreeMap<String, String> = [("k".to_string(), "v".to_string())].into();
+        let key = FailedKey {
+            iface_type: "system".into(),
+            options: opts.clone(),
+            ofport_request: None,
+            port: "p1".into(),
+        };
+        assert!(key.matches("system", &opts, None, "p1"));
+        assert!(!key.matches("internal", &opts, None, "p1"));
+        assert!(!key.matches("system", &BTreeMap::new(), None, "p1"));
+        assert!(!key.matches("system", &opts, Some(5), "p1"));
+        assert!(!key.matches("system", &opts, None, "p2"));
     }
 }

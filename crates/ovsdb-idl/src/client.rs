@@ -46,6 +46,39 @@ impl std::fmt::Debug for Client {
 const MONITOR_ID: &str = "monid";
 const SERVER_MONITOR_ID: &str = "server-monid";
 
+/// The `monitor_cond` requests for `spec` (see [`MonitorSpec`]): column names the schema
+/// does not know are left out (asking for them would fail the whole request); a table left
+/// with no known column is monitored by its first user column, which is enough to know its
+/// rows.
+fn monitor_requests(schema: &DatabaseSchema, spec: &MonitorSpec) -> serde_json::Map<String, Value> {
+    let mut requests = serde_json::Map::new();
+    for ts in &schema.tables {
+        let all = || -> Vec<String> { ts.user_columns().map(|(_, c)| c.name.clone()).collect() };
+        let cols: Vec<String> = match spec {
+            None => all(),
+            Some(m) => match m.get(&ts.name) {
+                None => continue,
+                Some(c) if c.is_empty() => all(),
+                Some(c) => {
+                    let mut known: Vec<String> = c
+                        .iter()
+                        .filter(|n| ts.user_columns().any(|(_, uc)| uc.name == **n))
+                        .cloned()
+                        .collect();
+                    known.sort();
+                    known.dedup();
+                    if known.is_empty() {
+                        known.extend(all().into_iter().take(1));
+                    }
+                    known
+                }
+            },
+        };
+        requests.insert(ts.name.clone(), json!([{"columns": cols}]));
+    }
+    requests
+}
+
 impl Client {
     /// Connects to `addr` and replicates database `db` (see module docs).
     pub async fn connect(
@@ -60,8 +93,33 @@ impl Client {
         Client::over(Connection::new(io, Config::default()), db, spec).await
     }
 
+    /// Like [`Client::connect`], but the monitored tables and columns are chosen once the
+    /// schema is known: `spec` gets the server's schema (a command-line tool can then resolve
+    /// abbreviated table and column names and ask only for what its commands read).
+    pub async fn connect_with(
+        addr: &stream::Address,
+        ctx: &stream::Context,
+        db: &str,
+        spec: impl FnOnce(&DatabaseSchema) -> MonitorSpec,
+    ) -> Result<Client, IdlError> {
+        let io = stream::connect(addr, ctx)
+            .await
+            .map_err(IdlError::Connect)?;
+        Client::over_with(Connection::new(io, Config::default()), db, spec).await
+    }
+
     /// Runs the start-up sequence over an established connection.
     pub async fn over(conn: Connection, db: &str, spec: &MonitorSpec) -> Result<Client, IdlError> {
+        Client::over_with(conn, db, |_| spec.clone()).await
+    }
+
+    /// [`Client::over`] with the monitor spec chosen from the schema (see
+    /// [`Client::connect_with`]).
+    pub async fn over_with(
+        conn: Connection,
+        db: &str,
+        spec: impl FnOnce(&DatabaseSchema) -> MonitorSpec,
+    ) -> Result<Client, IdlError> {
         let mut client = Client {
             conn,
             db: db.to_string(),
@@ -104,21 +162,9 @@ impl Client {
         };
         let schema = DatabaseSchema::from_json(&schema_json)
             .map_err(|e| IdlError::Protocol(e.to_message()))?;
+        let spec = spec(&schema);
         client.replica = Replica::new(Arc::new(schema));
-        let mut requests = serde_json::Map::new();
-        for ts in &client.replica.schema().tables {
-            let cols: Vec<String> = match spec {
-                None => ts.user_columns().map(|(_, c)| c.name.clone()).collect(),
-                Some(m) => match m.get(&ts.name) {
-                    None => continue,
-                    Some(c) if c.is_empty() => {
-                        ts.user_columns().map(|(_, c)| c.name.clone()).collect()
-                    }
-                    Some(c) => c.clone(),
-                },
-            };
-            requests.insert(ts.name.clone(), json!([{"columns": cols}]));
-        }
+        let requests = monitor_requests(client.replica.schema(), &spec);
         let params = vec![json!(db), json!(MONITOR_ID), Value::Object(requests)];
         match client.call("monitor_cond", params).await? {
             Ok(initial) => client.replica.apply_update2(&initial)?,
@@ -130,6 +176,12 @@ impl Client {
     /// The replica.
     pub fn replica(&self) -> &Replica {
         &self.replica
+    }
+
+    /// What the updates applied since the last call changed (see
+    /// [`crate::replica::Changes`]); resets it.
+    pub fn take_changes(&mut self) -> crate::replica::Changes {
+        self.replica.take_changes()
     }
 
     /// The database name.
@@ -222,5 +274,42 @@ impl Client {
         let (params, layout) = txn.build(&self.db);
         let reply = self.call("transact", params).await?;
         Ok(txn.parse_reply(&layout, reply.as_ref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monitor_requests_keep_known_columns_only() {
+        let schema = DatabaseSchema::from_json(&json!({"name": "D", "tables": {
+            "A": {"columns": {"x": {"type": "string"}, "y": {"type": "integer"}}},
+            "B": {"columns": {"z": {"type": "string"}}},
+            "C": {"columns": {"w": {"type": "string"}}}}}))
+        .unwrap();
+        let all = monitor_requests(&schema, &None);
+        assert_eq!(all.len(), 3);
+        assert_eq!(all["A"], json!([{"columns": ["x", "y"]}]));
+        let spec: MonitorSpec = Some(
+            [
+                (
+                    "A".to_string(),
+                    vec!["y".to_string(), "nope".to_string(), "y".to_string()],
+                ),
+                ("B".to_string(), vec!["nope".to_string()]),
+                ("C".to_string(), vec![]),
+                ("Nope".to_string(), vec!["x".to_string()]),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let some = monitor_requests(&schema, &spec);
+        assert_eq!(some.len(), 3);
+        assert_eq!(some["A"], json!([{"columns": ["y"]}]));
+        // No known column left: the table's rows are still followed.
+        assert_eq!(some["B"], json!([{"columns": ["z"]}]));
+        // An empty list means every column.
+        assert_eq!(some["C"], json!([{"columns": ["w"]}]));
     }
 }

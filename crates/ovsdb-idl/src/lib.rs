@@ -22,7 +22,7 @@ pub mod replica;
 pub mod txn;
 
 pub use client::{Client, MonitorSpec};
-pub use replica::Replica;
+pub use replica::{Changes, Replica, TableChanges};
 pub use txn::{CommitStatus, Layout, Txn};
 
 /// Client-side failures.

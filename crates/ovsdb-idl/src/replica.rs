@@ -13,7 +13,7 @@
 //! The replica is pure data: no I/O, no clock.  [`crate::Txn`] builds
 //! transactions against a snapshot of it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use ovsdb::schema::{TableSchema, UUID_COLUMN};
@@ -29,6 +29,51 @@ pub struct Replica {
     schema: Arc<DatabaseSchema>,
     tables: BTreeMap<String, BTreeMap<Uuid, Row>>,
     seqno: u64,
+    changes: Changes,
+}
+
+/// What the updates applied since the last [`Replica::take_changes`] touched: per table,
+/// whether rows came or went and which columns of existing rows were modified.  A daemon
+/// uses it to tell changes it must react to from the echo of its own status writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Everything must be considered changed (the replica was cleared).
+    pub all: bool,
+    /// Touched tables by name.
+    pub tables: BTreeMap<String, TableChanges>,
+}
+
+/// The changes to one table (see [`Changes`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableChanges {
+    /// Rows were inserted or deleted.
+    pub rows: bool,
+    /// Columns that modifications of existing rows touched.
+    pub columns: BTreeSet<String>,
+    /// The rows inserted, deleted or modified.
+    pub touched: BTreeSet<Uuid>,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.tables.is_empty()
+    }
+
+    /// Whether anything changed besides the columns `ignored` lists (table name, column
+    /// names); inserted or deleted rows always count.
+    pub fn any_except(&self, ignored: &[(&str, &[&str])]) -> bool {
+        if self.all {
+            return true;
+        }
+        self.tables.iter().any(|(t, c)| {
+            let skip: &[&str] = ignored
+                .iter()
+                .find(|(n, _)| n == t)
+                .map_or(&[], |(_, cols)| cols);
+            c.rows || c.columns.iter().any(|col| !skip.contains(&col.as_str()))
+        })
+    }
 }
 
 impl Replica {
@@ -43,7 +88,18 @@ impl Replica {
             schema,
             tables,
             seqno: 0,
+            changes: Changes::default(),
         }
+    }
+
+    /// What the updates applied since the last call changed (see [`Changes`]); resets it.
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// What the updates applied since the last [`Replica::take_changes`] changed.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
     }
 
     /// The database schema.
@@ -104,6 +160,7 @@ impl Replica {
         for t in self.tables.values_mut() {
             t.clear();
         }
+        self.changes.all = true;
         self.seqno += 1;
     }
 
@@ -139,14 +196,18 @@ impl Replica {
                     )));
                 };
                 let table = self.tables.entry(tname.clone()).or_default();
+                let changes = self.changes.tables.entry(tname.clone()).or_default();
+                changes.touched.insert(uuid);
                 match op.as_str() {
                     "delete" => {
                         table.remove(&uuid);
+                        changes.rows = true;
                     }
                     "initial" | "insert" => {
                         let mut row = Row::new(&ts, uuid, Uuid::nil());
                         set_columns(&ts, &mut row, body, false)?;
                         table.insert(uuid, row);
+                        changes.rows = true;
                     }
                     "modify" => {
                         let Some(row) = table.get_mut(&uuid) else {
@@ -155,6 +216,13 @@ impl Replica {
                             )));
                         };
                         set_columns(&ts, row, body, true)?;
+                        if let Some(cols) = body.as_object() {
+                            for c in cols.keys() {
+                                if !changes.columns.contains(c) {
+                                    changes.columns.insert(c.clone());
+                                }
+                            }
+                        }
                     }
                     other => {
                         return Err(IdlError::Protocol(format!("unknown row operation {other}")));
@@ -281,8 +349,26 @@ mod tests {
             r.get("T", &uuid, "opt").unwrap().to_ovs_string(opt_ty),
             "[]"
         );
+        let ch = r.take_changes();
+        assert!(ch.tables.get("T").is_some_and(|t| t.rows));
+        assert!(ch.any_except(&[("T", &["opt", "tags", "m"])]));
+        assert!(r.take_changes().is_empty());
+        r.apply_update2(&json!({"T": {u: {"modify": {"opt": 7}}}}))
+            .unwrap();
+        let ch = r.take_changes();
+        assert_eq!(
+            ch.tables.get("T").map(|t| (t.rows, t.columns.len())),
+            Some((false, 1))
+        );
+        assert!(ch
+            .tables
+            .get("T")
+            .is_some_and(|t| t.touched.contains(&uuid)));
+        assert!(!ch.any_except(&[("T", &["opt"])]));
+        assert!(ch.any_except(&[("T", &["tags"])]));
         r.apply_update2(&json!({"T": {u: {"delete": null}}}))
             .unwrap();
+        assert!(r.take_changes().any_except(&[("T", &["opt"])]));
         assert_eq!(r.len("T"), 0);
         assert!(r.apply_update2(&json!({"T": {u: {"modify": {}}}})).is_err());
         assert!(r.apply_update2(&json!([1])).is_err());
