@@ -58,6 +58,8 @@ pub struct Shared {
     pub conns: ofconn::Registry,
     /// Bonded ports of every bridge.
     pub bonds: Mutex<bonds::Bonds>,
+    /// Link notifications for the timer's link-state refresh.
+    pub link_watch: Mutex<ofconn::LinkWatch>,
     /// Bond members' last known carrier.
     pub bond_carriers: bonds::Carriers,
     /// sFlow agents of the bridges that have one.
@@ -162,6 +164,10 @@ fn run(opts: Options, dirs: &Dirs, stage: Stage) -> Result<(), String> {
         sflow: Mutex::new(sflow::Agents::default()),
         bonds: Mutex::new(bonds::Bonds::default()),
         bond_carriers: Mutex::new(HashMap::new()),
+        link_watch: Mutex::new(ofconn::LinkWatch {
+            monitor: netdev::netlink::LinkMonitor::new().ok(),
+            rounds: 0,
+        }),
     });
     controller::start_packet_in_pump(shared.clone())
         .map_err(|e| format!("cannot start packet-in thread: {e}"))?;

@@ -508,6 +508,15 @@ pub async fn serve_with<S>(
     lock(&shared.conns).remove(&key(&sw, id));
 }
 
+/// The kernel's link notifications, and how many timer rounds ran (see [`run_timers`]).
+#[derive(Debug, Default)]
+pub struct LinkWatch {
+    /// Link change notifications (None if they could not be subscribed to).
+    pub monitor: Option<netdev::netlink::LinkMonitor>,
+    /// Timer rounds so far.
+    pub rounds: u32,
+}
+
 /// Periodic work: fold datapath statistics into rules, expire flows (sending
 /// flow_removed), age MAC entries.
 pub async fn timers(shared: Arc<Shared>) {
@@ -525,6 +534,19 @@ pub fn run_timers(shared: &Shared) {
         .values()
         .map(|b| b.switch.clone())
         .collect();
+    // Link states are read from every port when the kernel reported a link change, and
+    // once a second anyway (ports without kernel devices, a missed notification): reading
+    // them every round costs a netlink round trip per tap port.
+    let refresh_links = {
+        let mut w = lock(&shared.link_watch);
+        w.rounds = w.rounds.wrapping_add(1);
+        let mut events = Vec::new();
+        let notified = match w.monitor.as_mut() {
+            Some(m) => m.poll(&mut events).map_or(true, |n| n > 0),
+            None => true,
+        };
+        notified || w.rounds % 4 == 0
+    };
     // Per bridge whose links changed: each port's OpenFlow number and whether it is up.
     type LinkStates = Vec<(u16, bool)>;
     let mut link_changes: Vec<(Arc<Mutex<Switch>>, LinkStates)> = Vec::new();
@@ -532,7 +554,11 @@ pub fn run_timers(shared: &Shared) {
         let mut g = lock(&sw);
         let now = clock.now_ms();
         revalidate_bridge(&dp, &router, &sw, &mut g.snap, now);
-        let refreshed = refresh_port_states(&dp, &mut g);
+        let refreshed = if refresh_links {
+            refresh_port_states(&dp, &mut g)
+        } else {
+            None
+        };
         let links_changed = refreshed.is_some();
         let mut out = refreshed.unwrap_or_default();
         if links_changed {
