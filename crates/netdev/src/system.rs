@@ -22,8 +22,10 @@
 //!   closing the port restores the interface's previous promiscuity.
 //! - bigger socket buffers (`SO_RCVBUFFORCE`/`SO_SNDBUFFORCE` when privileged).
 //!
-//! Receive goes through a memory-mapped `TPACKET_V2` ring (`PACKET_RX_RING`, 4 MiB per
-//! port within a 256 MiB budget for all ports, set up before bind): the kernel copies each frame into a ring slot as it arrives and
+//! With [`SystemOptions::rx_ring`] (off by default: a TCP stream of GSO super-packets
+//! stalled once with it in CI, not yet explained), receive goes through a memory-mapped
+//! `TPACKET_V2` ring (`PACKET_RX_RING`, 4 MiB per port within a 256 MiB budget for all
+//! ports, set up before bind): the kernel copies each frame into a ring slot as it arrives and
 //! marks it ready, and `recv_batch` copies ready frames into the batch's slots and hands the
 //! ring slots straight back — no system call at all while frames are waiting, and none of the
 //! per-message socket-queue work `recvmmsg` does. Ring frames are sized for the MTU (2 KiB for
@@ -96,7 +98,7 @@ pub struct SystemOptions {
     /// Transmit bypassing the qdisc layer.
     pub qdisc_bypass: bool,
     /// Receive through a memory-mapped `TPACKET_V2` ring (falls back to `recvmmsg` when the
-    /// kernel refuses it).
+    /// kernel refuses it). Off by default for now (see [`SystemOptions::default`]).
     pub rx_ring: bool,
 }
 
@@ -106,7 +108,10 @@ impl Default for SystemOptions {
             vnet_hdr: true,
             promisc: true,
             qdisc_bypass: true,
-            rx_ring: true,
+            // Off until a stall seen once in CI is understood: a TCP stream with GSO
+            // super-packets stopped after 3.9 MB with the ring (the copy path for frames
+            // bigger than a ring slot is the suspect); recvmmsg has no such failure.
+            rx_ring: false,
         }
     }
 }
