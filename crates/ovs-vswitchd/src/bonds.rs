@@ -288,10 +288,11 @@ pub fn receive_lacp(sw: &Switch, ofp: u16, frame: &[u8], now_ms: u64) -> bool {
 pub fn run(shared: &Shared) {
     let (dp, router, clock) = crate::ofconn::handles(shared);
     let now = clock.now_ms();
-    type BridgeBonds = (
-        Arc<Mutex<Switch>>,
-        Vec<(Arc<BondPort>, Vec<(u16, String, [u8; 6])>)>,
-    );
+    // Members as (interface name, MAC, datapath port), resolved here from the bridge's
+    // interfaces: the bond's locks below are taken while the upcall handler, which holds the
+    // switch's lock, may want them too, so the switch must not be locked under them.
+    type Members = Vec<(String, [u8; 6], Option<u32>)>;
+    type BridgeBonds = (Arc<Mutex<Switch>>, Vec<(Arc<BondPort>, Members)>);
     let by_bridge: Vec<BridgeBonds> = {
         let all = lock(&shared.bonds);
         let vs = lock(&shared.vs);
@@ -300,9 +301,14 @@ pub fn run(shared: &Shared) {
             let Some(b) = vs.bridges.get(bridge) else {
                 continue;
             };
+            let members: Members = cfg
+                .members
+                .iter()
+                .map(|(_, name, mac)| (name.clone(), *mac, b.ifaces.get(name).map(|i| i.odp_port)))
+                .collect();
             match out.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &b.switch)) {
-                Some((_, v)) => v.push((bp.clone(), cfg.members.clone())),
-                None => out.push((b.switch.clone(), vec![(bp.clone(), cfg.members.clone())])),
+                Some((_, v)) => v.push((bp.clone(), members)),
+                None => out.push((b.switch.clone(), vec![(bp.clone(), members)])),
             }
         }
         out
@@ -310,11 +316,10 @@ pub fn run(shared: &Shared) {
     for (switch, bonds) in by_bridge {
         let mut changed = false;
         for (bp, members) in &bonds {
-            let odp_of = |ofp: u16| router_odp(&router, &switch, ofp);
             let mut lacp = lock(&bp.lacp);
             let mut bond = lock(&bp.bond);
-            for (ofp, name, _) in members {
-                let carrier = odp_of(*ofp)
+            for (name, _, odp) in members {
+                let carrier = odp
                     .and_then(|o| dp.netdev(o))
                     .is_some_and(|d| d.carrier().unwrap_or(false));
                 let key = (Arc::as_ptr(bp) as usize, name.clone());
@@ -332,10 +337,10 @@ pub fn run(shared: &Shared) {
             }
             if let Some(l) = lacp.as_mut() {
                 for (name, pdu) in l.run(now) {
-                    let Some((ofp, _, mac)) = members.iter().find(|m| m.1 == name) else {
+                    let Some((_, mac, odp)) = members.iter().find(|m| m.0 == name) else {
                         continue;
                     };
-                    if let Some(odp) = odp_of(*ofp) {
+                    if let Some(odp) = *odp {
                         let frame = pdu.to_frame(*mac);
                         let _ = dp.execute(
                             packet::PacketBuf::from_slice(&frame),
@@ -358,20 +363,6 @@ pub fn run(shared: &Shared) {
             revalidate_bridge(&dp, &router, &switch, &mut g.snap, now);
         }
     }
-}
-
-/// The datapath number of `switch`'s OpenFlow port `ofp`.
-fn router_odp(
-    _router: &crate::upcall::Router,
-    switch: &Arc<Mutex<Switch>>,
-    ofp: u16,
-) -> Option<u32> {
-    lock(switch)
-        .snap
-        .ports
-        .iter()
-        .find(|p| p.ofp_port == ofp)
-        .map(|p| p.odp_port)
 }
 
 /// `bond/show [port]`, `lacp/show [port]`, `bond/list`.
