@@ -16,7 +16,7 @@
 //! are reconfigured, not atomically with it; LACP's system id is the bridge's Ethernet
 //! address unless `other_config:lacp-system-id` says otherwise.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bond::{Bond, BondSettings, Lacp, LacpSettings, LacpStatus, MemberSettings};
@@ -24,10 +24,10 @@ use dpif::Dpif;
 use normal::BundleConfig;
 use ofproto::BondPort;
 use ofswitch::Switch;
-use ovsdb::{Atom, Datum};
 use ovsdb_idl::Replica;
 use uuid::Uuid;
 
+use crate::config::reader;
 use crate::upcall::{lock, revalidate_bridge};
 use crate::Shared;
 
@@ -38,36 +38,6 @@ struct BondCfg {
     lacp: Option<LacpSettings>,
     /// Members: OpenFlow port, interface name, MAC.
     members: Vec<(u16, String, [u8; 6])>,
-}
-
-fn datum<'a>(r: &'a Replica, t: &str, u: &Uuid, c: &str) -> Option<&'a Datum> {
-    r.get(t, u, c)
-}
-
-fn string(r: &Replica, t: &str, u: &Uuid, c: &str) -> Option<String> {
-    match datum(r, t, u, c)?.first()? {
-        Atom::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn int(r: &Replica, t: &str, u: &Uuid, c: &str) -> Option<i64> {
-    match datum(r, t, u, c)?.first()? {
-        Atom::Integer(i) => Some(*i),
-        _ => None,
-    }
-}
-
-fn smap(r: &Replica, t: &str, u: &Uuid, c: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Some(d) = datum(r, t, u, c) {
-        for (k, v) in d.iter() {
-            if let (Atom::String(k), Some(Atom::String(v))) = (k, v) {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    out
 }
 
 fn parse_mac(s: &str) -> Option<[u8; 6]> {
@@ -87,14 +57,18 @@ fn bond_cfg(
     bridge_mac: [u8; 6],
     members: Vec<(u16, String, [u8; 6])>,
 ) -> BondCfg {
-    let oc = smap(r, "Port", port, "other_config");
+    let row = reader(r, "Port", *port);
+    let oc = row.smap("other_config");
     let mut s = BondSettings::new(name);
-    if let Some(m) = string(r, "Port", port, "bond_mode").and_then(|m| bond::bond::parse_mode(&m)) {
+    if let Some(m) = row
+        .string("bond_mode")
+        .and_then(|m| bond::bond::parse_mode(&m))
+    {
         s.mode = m;
     }
     let ms = |v: Option<i64>| v.map_or(0, |v| v.max(0) as u64);
-    s.updelay_ms = ms(int(r, "Port", port, "bond_updelay"));
-    s.downdelay_ms = ms(int(r, "Port", port, "bond_downdelay"));
+    s.updelay_ms = ms(row.int("bond_updelay"));
+    s.downdelay_ms = ms(row.int("bond_downdelay"));
     if let Some(b) = oc.get("bond-hash-basis").and_then(|v| v.parse().ok()) {
         s.basis = b;
     }
@@ -107,7 +81,7 @@ fn bond_cfg(
     s.primary = oc.get("bond-primary").cloned();
     s.lacp_fallback_ab = oc.get("lacp-fallback-ab").is_some_and(|v| v == "true");
     s.all_members_active = oc.get("all-members-active").is_some_and(|v| v == "true");
-    let lacp = match string(r, "Port", port, "lacp").as_deref() {
+    let lacp = match row.string("lacp").as_deref() {
         Some(mode @ ("active" | "passive")) => {
             s.lacp = true;
             let sys_id = oc

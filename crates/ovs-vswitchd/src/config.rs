@@ -145,34 +145,34 @@ pub struct NetflowCfg {
 }
 
 /// Reads the columns of one row; the row and its table's schema are looked up once.
-struct RowReader<'a> {
+pub(crate) struct RowReader<'a> {
     ts: Option<&'a TableSchema>,
     row: Option<&'a Row>,
 }
 
 impl RowReader<'_> {
-    fn datum(&self, col: &str) -> Option<&Datum> {
+    pub(crate) fn datum(&self, col: &str) -> Option<&Datum> {
         self.row?.get(self.ts?.column_index(col)?)
     }
-    fn string(&self, col: &str) -> Option<String> {
+    pub(crate) fn string(&self, col: &str) -> Option<String> {
         match self.datum(col)?.first()? {
             Atom::String(s) => Some(s.clone()),
             _ => None,
         }
     }
-    fn int(&self, col: &str) -> Option<i64> {
+    pub(crate) fn int(&self, col: &str) -> Option<i64> {
         match self.datum(col)?.first()? {
             Atom::Integer(i) => Some(*i),
             _ => None,
         }
     }
-    fn boolean(&self, col: &str) -> bool {
+    pub(crate) fn boolean(&self, col: &str) -> bool {
         matches!(
             self.datum(col).and_then(Datum::first),
             Some(Atom::Boolean(true))
         )
     }
-    fn ints(&self, col: &str) -> Vec<i64> {
+    pub(crate) fn ints(&self, col: &str) -> Vec<i64> {
         self.datum(col)
             .map(|d| {
                 d.keys()
@@ -185,7 +185,7 @@ impl RowReader<'_> {
             })
             .unwrap_or_default()
     }
-    fn strings(&self, col: &str) -> Vec<String> {
+    pub(crate) fn strings(&self, col: &str) -> Vec<String> {
         self.datum(col)
             .map(|d| {
                 d.keys()
@@ -198,12 +198,12 @@ impl RowReader<'_> {
             })
             .unwrap_or_default()
     }
-    fn uuids(&self, col: &str) -> Vec<Uuid> {
+    pub(crate) fn uuids(&self, col: &str) -> Vec<Uuid> {
         self.datum(col)
             .map(|d| d.keys().iter().filter_map(Atom::as_uuid).collect())
             .unwrap_or_default()
     }
-    fn smap(&self, col: &str) -> BTreeMap<String, String> {
+    pub(crate) fn smap(&self, col: &str) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         if let Some(d) = self.datum(col) {
             for (k, v) in d.iter() {
@@ -216,14 +216,16 @@ impl RowReader<'_> {
     }
 }
 
-fn vlans(v: Vec<i64>) -> Vec<u16> {
+/// The values that are VLAN ids (0-4095).
+pub(crate) fn vlans(v: Vec<i64>) -> Vec<u16> {
     v.into_iter()
         .filter(|x| (0..=4095).contains(x))
         .map(|x| x as u16)
         .collect()
 }
 
-fn reader<'a>(replica: &'a Replica, table: &'static str, uuid: Uuid) -> RowReader<'a> {
+/// A reader of row `uuid` of `table` (absent rows and columns read as empty).
+pub(crate) fn reader<'a>(replica: &'a Replica, table: &'static str, uuid: Uuid) -> RowReader<'a> {
     RowReader {
         ts: replica.table_schema(table),
         row: replica.row(table, &uuid),

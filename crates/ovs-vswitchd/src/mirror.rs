@@ -12,47 +12,12 @@ use std::sync::{Arc, Mutex};
 
 use ofproto::{Mirror, MirrorOutput};
 use ofswitch::Switch;
-use ovsdb::{Atom, Datum};
 use ovsdb_idl::Replica;
 use uuid::Uuid;
 
+use crate::config::{reader, vlans};
 use crate::upcall::{lock, revalidate_bridge};
 use crate::Shared;
-
-fn datum<'a>(r: &'a Replica, table: &str, u: &Uuid, col: &str) -> Option<&'a Datum> {
-    r.get(table, u, col)
-}
-
-fn uuids(r: &Replica, table: &str, u: &Uuid, col: &str) -> Vec<Uuid> {
-    datum(r, table, u, col)
-        .map(|d| d.keys().iter().filter_map(Atom::as_uuid).collect())
-        .unwrap_or_default()
-}
-
-fn ints(r: &Replica, table: &str, u: &Uuid, col: &str) -> Vec<i64> {
-    datum(r, table, u, col)
-        .map(|d| {
-            d.keys()
-                .iter()
-                .filter_map(|a| match a {
-                    Atom::Integer(i) => Some(*i),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn string(r: &Replica, table: &str, u: &Uuid, col: &str) -> Option<String> {
-    match datum(r, table, u, col)?.first()? {
-        Atom::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn vlan(v: i64) -> Option<u16> {
-    u16::try_from(v).ok().filter(|v| *v <= 4095)
-}
 
 /// The mirrors of the bridge with row `bridge`, whose interfaces are `(port name, OpenFlow
 /// port)` pairs, plus the SPAN output ports.
@@ -67,7 +32,7 @@ fn read(
     let ports_of = |port_uuids: Vec<Uuid>| -> Vec<u16> {
         port_uuids
             .iter()
-            .filter_map(|u| string(r, "Port", u, "name"))
+            .filter_map(|u| reader(r, "Port", *u).string("name"))
             .flat_map(|name| {
                 ifaces
                     .iter()
@@ -78,12 +43,13 @@ fn read(
     };
     let mut mirrors = Vec::new();
     let mut outs = BTreeSet::new();
-    for mu in uuids(r, "Bridge", bridge, "mirrors") {
+    for mu in reader(r, "Bridge", *bridge).uuids("mirrors") {
         if r.row("Mirror", &mu).is_none() {
             continue;
         }
-        let name = string(r, "Mirror", &mu, "name").unwrap_or_default();
-        let output = if let Some(pu) = uuids(r, "Mirror", &mu, "output_port").first() {
+        let m = reader(r, "Mirror", mu);
+        let name = m.string("name").unwrap_or_default();
+        let output = if let Some(pu) = m.uuids("output_port").first() {
             match ports_of(vec![*pu]).first() {
                 Some(p) => MirrorOutput::Port(*p),
                 None => {
@@ -93,11 +59,7 @@ fn read(
                     continue;
                 }
             }
-        } else if let Some(v) = ints(r, "Mirror", &mu, "output_vlan")
-            .first()
-            .copied()
-            .and_then(vlan)
-        {
+        } else if let Some(v) = vlans(m.ints("output_vlan")).first().copied() {
             MirrorOutput::Vlan(v)
         } else {
             warn.push(format!(
@@ -110,16 +72,10 @@ fn read(
         }
         mirrors.push(Mirror {
             name,
-            select_all: matches!(
-                datum(r, "Mirror", &mu, "select_all").and_then(Datum::first),
-                Some(Atom::Boolean(true))
-            ),
-            select_src: ports_of(uuids(r, "Mirror", &mu, "select_src_port")),
-            select_dst: ports_of(uuids(r, "Mirror", &mu, "select_dst_port")),
-            select_vlan: ints(r, "Mirror", &mu, "select_vlan")
-                .into_iter()
-                .filter_map(vlan)
-                .collect(),
+            select_all: m.boolean("select_all"),
+            select_src: ports_of(m.uuids("select_src_port")),
+            select_dst: ports_of(m.uuids("select_dst_port")),
+            select_vlan: vlans(m.ints("select_vlan")),
             output,
         });
     }
