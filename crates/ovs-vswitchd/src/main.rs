@@ -10,6 +10,7 @@
 mod appctl;
 mod bonds;
 mod clock;
+mod collectors;
 mod config;
 mod controller;
 mod meters;

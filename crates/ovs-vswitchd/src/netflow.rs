@@ -14,7 +14,7 @@
 //! flood; the flow's start and end times are those of the revalidation that saw the
 //! traffic (within the timer's 250 ms) rather than the datapath's last-used time.
 
-use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,6 +25,7 @@ use flow_export::{
 };
 use ofswitch::Switch;
 
+use crate::collectors::Collectors;
 use crate::config::NetflowCfg;
 use crate::upcall::{lock, revalidate_bridge, Router};
 use crate::Shared;
@@ -35,8 +36,7 @@ const ETH_TYPE_IP: u128 = 0x0800;
 struct BridgeNetflow {
     cfg: NetflowCfg,
     exporter: NetflowExporter,
-    sock: UdpSocket,
-    targets: Vec<SocketAddr>,
+    collectors: Collectors,
     switch: Arc<Mutex<Switch>>,
 }
 
@@ -129,20 +129,8 @@ impl Netflows {
     }
 }
 
-fn parse_target(t: &str) -> Option<SocketAddr> {
-    t.parse::<SocketAddr>()
-        .ok()
-        .or_else(|| t.to_socket_addrs().ok()?.next())
-}
-
-fn new_exporter(
-    cfg: &NetflowCfg,
-    now_ms: u64,
-) -> Result<(NetflowExporter, UdpSocket, Vec<SocketAddr>), String> {
-    let targets: Vec<SocketAddr> = cfg.targets.iter().filter_map(|t| parse_target(t)).collect();
-    if targets.is_empty() {
-        return Err("no valid collector in targets".into());
-    }
+fn new_exporter(cfg: &NetflowCfg, now_ms: u64) -> Result<(NetflowExporter, Collectors), String> {
+    let collectors = Collectors::open(&cfg.targets, None)?;
     let byte = |v: Option<i64>| v.and_then(|v| u8::try_from(v).ok()).unwrap_or(0);
     let config = NetflowConfig {
         engine_type: byte(cfg.engine_type),
@@ -154,14 +142,7 @@ fn new_exporter(
         add_id_to_interface: cfg.add_id_to_interface,
         ..NetflowConfig::default()
     };
-    let bind: SocketAddr = if targets[0].is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = UdpSocket::bind(bind).map_err(|e| e.to_string())?;
-    sock.set_nonblocking(true).map_err(|e| e.to_string())?;
-    Ok((NetflowExporter::new(config, now_ms), sock, targets))
+    Ok((NetflowExporter::new(config, now_ms), collectors))
 }
 
 /// Follows the configuration (called after each reconfiguration).
@@ -184,12 +165,11 @@ pub fn sync(shared: &Shared) {
                         nf.0.remove(i);
                     }
                     match new_exporter(c, now) {
-                        Ok((exporter, sock, targets)) => {
+                        Ok((exporter, collectors)) => {
                             nf.0.push(BridgeNetflow {
                                 cfg: c.clone(),
                                 exporter,
-                                sock,
-                                targets,
+                                collectors,
                                 switch: switch.clone(),
                             });
                             true
@@ -240,10 +220,6 @@ pub fn run(shared: &Shared) {
         let Ok(datagrams) = b.exporter.run(now, wall) else {
             continue;
         };
-        for d in datagrams {
-            for t in &b.targets {
-                let _ = b.sock.send_to(&d, t);
-            }
-        }
+        b.collectors.send(&datagrams);
     }
 }

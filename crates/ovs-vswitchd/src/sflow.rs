@@ -19,7 +19,7 @@
 //! ifIndex (dummy ports) are sampled with an unknown interface and are not polled.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 
 use dpif::{Upcall, UserspaceCookie};
@@ -30,6 +30,7 @@ use flow_export::{
 use ofproto::SflowSampling;
 use ofswitch::Switch;
 
+use crate::collectors::{any_address, Collectors};
 use crate::config::SflowCfg;
 use crate::upcall::{lock, revalidate_bridge};
 use crate::Shared;
@@ -49,8 +50,7 @@ struct PortRef {
 struct BridgeSflow {
     cfg: SflowCfg,
     agent: SflowAgent,
-    sock: UdpSocket,
-    targets: Vec<SocketAddr>,
+    collectors: Collectors,
     switch: Arc<Mutex<Switch>>,
     datapath_id: u64,
     /// Datapath port -> port.
@@ -61,22 +61,6 @@ struct BridgeSflow {
 #[derive(Default)]
 pub struct Agents(BTreeMap<String, BridgeSflow>);
 
-fn parse_target(t: &str) -> Option<SocketAddr> {
-    // "IP:PORT", "[IPv6]:PORT", "IP", or a host name.
-    if let Ok(a) = t.parse::<SocketAddr>() {
-        return Some(a);
-    }
-    if let Ok(ip) = t.parse::<IpAddr>() {
-        return Some(SocketAddr::new(ip, SFLOW_PORT));
-    }
-    let with_port = if t.contains(':') {
-        t.to_string()
-    } else {
-        format!("{t}:{SFLOW_PORT}")
-    };
-    with_port.to_socket_addrs().ok()?.next()
-}
-
 /// The agent address: `agent` if it is an address, else the source address towards the
 /// first collector.
 fn agent_address(agent: Option<&str>, targets: &[SocketAddr]) -> IpAddr {
@@ -86,40 +70,22 @@ fn agent_address(agent: Option<&str>, targets: &[SocketAddr]) -> IpAddr {
     targets
         .first()
         .and_then(|t| {
-            let any: SocketAddr = if t.is_ipv4() {
-                (Ipv4Addr::UNSPECIFIED, 0).into()
-            } else {
-                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-            };
-            let s = UdpSocket::bind(any).ok()?;
+            let s = UdpSocket::bind(any_address(t)).ok()?;
             s.connect(t).ok()?;
             Some(s.local_addr().ok()?.ip())
         })
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-fn new_agent(
-    cfg: &SflowCfg,
-    now_ms: u64,
-) -> Result<(SflowAgent, UdpSocket, Vec<SocketAddr>), String> {
-    let targets: Vec<SocketAddr> = cfg.targets.iter().filter_map(|t| parse_target(t)).collect();
-    if targets.is_empty() {
-        return Err("no valid collector in targets".into());
-    }
-    let mut c = SflowConfig::new(agent_address(cfg.agent.as_deref(), &targets));
+fn new_agent(cfg: &SflowCfg, now_ms: u64) -> Result<(SflowAgent, Collectors), String> {
+    let collectors = Collectors::open(&cfg.targets, Some(SFLOW_PORT))?;
+    let mut c = SflowConfig::new(agent_address(cfg.agent.as_deref(), &collectors.targets));
     let int = |v: Option<i64>, d: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(d);
     c.sampling_rate = int(cfg.sampling, c.sampling_rate).max(1);
     c.header_bytes = int(cfg.header, c.header_bytes).clamp(1, 256);
     c.polling_interval = int(cfg.polling, c.polling_interval);
     let agent = SflowAgent::new(c, now_ms).map_err(|e| e.to_string())?;
-    let bind: SocketAddr = if targets[0].is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = UdpSocket::bind(bind).map_err(|e| e.to_string())?;
-    sock.set_nonblocking(true).map_err(|e| e.to_string())?;
-    Ok((agent, sock, targets))
+    Ok((agent, collectors))
 }
 
 /// Follows the configuration (called after each reconfiguration).
@@ -173,14 +139,13 @@ pub fn sync(shared: &Shared) {
                 let fresh = agents.0.get(&name).is_none_or(|a| a.cfg != *cfg);
                 if fresh {
                     match new_agent(cfg, now) {
-                        Ok((agent, sock, targets)) => {
+                        Ok((agent, collectors)) => {
                             agents.0.insert(
                                 name.clone(),
                                 BridgeSflow {
                                     cfg: cfg.clone(),
                                     agent,
-                                    sock,
-                                    targets,
+                                    collectors,
                                     switch: switch.clone(),
                                     datapath_id,
                                     ports: HashMap::new(),
@@ -323,12 +288,6 @@ pub fn run(shared: &Shared) {
         let Ok(datagrams) = a.agent.flush(now) else {
             continue;
         };
-        for d in datagrams {
-            for t in &a.targets {
-                // A collector that is down or a full socket buffer loses the datagram,
-                // as UDP export does anywhere.
-                let _ = a.sock.send_to(&d, t);
-            }
-        }
+        a.collectors.send(&datagrams);
     }
 }
