@@ -288,11 +288,11 @@ pub fn start_packet_in_pump(shared: Arc<Shared>) -> std::io::Result<()> {
 }
 
 /// The Controller rows' status columns: `(row, column, value)` for every configured
-/// controller. `with_timers` adds the `sec_since_*` counters (which change every second, so
-/// the daemon writes them only with its periodic statistics).
+/// controller; `status` only `with_status` (its `sec_since_*` counters change every second,
+/// so the daemon writes it only with its periodic statistics).
 pub fn status_columns(
     shared: &Shared,
-    with_timers: bool,
+    with_status: bool,
 ) -> Vec<(uuid::Uuid, &'static str, ovsdb::Datum)> {
     use ovsdb::{Atom, Datum};
     type BridgeControllers = (String, Arc<Mutex<Switch>>, Vec<(uuid::Uuid, String)>);
@@ -335,30 +335,30 @@ pub fn status_columns(
                     None => Datum::set(Vec::new()),
                 },
             ));
+            if !with_status {
+                continue;
+            }
             let mut status = BTreeMap::new();
             let passive =
                 stream::Address::parse(&target, Some(OFP_PORT)).is_ok_and(|a| a.is_passive());
-            let state = match st {
-                _ if connected => "ACTIVE",
-                _ if passive => "LISTENING",
-                Some(s) if s.backoff => "BACKOFF",
-                _ => "CONNECTING",
-            };
-            if !passive || connected {
+            if connected || !passive {
+                let state = match st {
+                    _ if connected => "ACTIVE",
+                    Some(s) if s.backoff => "BACKOFF",
+                    _ => "CONNECTING",
+                };
                 status.insert("state".to_string(), state.to_string());
             }
             if let Some(e) = st.and_then(|s| s.last_error.as_ref()) {
                 status.insert("last_error".to_string(), e.clone());
             }
-            if with_timers {
-                if let Some(since) = st.and_then(|s| s.since) {
-                    let key = if connected {
-                        "sec_since_connect"
-                    } else {
-                        "sec_since_disconnect"
-                    };
-                    status.insert(key.to_string(), since.elapsed().as_secs().to_string());
-                }
+            if let Some(since) = st.and_then(|s| s.since) {
+                let key = if connected {
+                    "sec_since_connect"
+                } else {
+                    "sec_since_disconnect"
+                };
+                status.insert(key.to_string(), since.elapsed().as_secs().to_string());
             }
             out.push((
                 uuid,

@@ -190,7 +190,7 @@ fn build_status(
     let mut txn = Txn::new(r);
     // Controllers first: this takes the switch's lock itself.
     for (u, col, v) in crate::controller::status_columns(shared, with_stats) {
-        if r.row("Controller", &u).is_some() && (col != "status" || with_stats) {
+        if r.row("Controller", &u).is_some() {
             put(&mut txn, r, "Controller", &u, col, v);
         }
     }
