@@ -25,27 +25,10 @@ fn ofctl(sw: &Switch, args: &[&str]) -> String {
 /// br0 with dummy ports p1..p3 numbered 1..3; p2 records what it transmits.
 fn switch(pcap: &str) -> Switch {
     let sw = Switch::start("meters");
-    let mut args: Vec<String> = vec!["add-br".into(), "br0".into()];
-    for n in 1..=3 {
-        args.extend(
-            [
-                "--",
-                "add-port",
-                "br0",
-                &format!("p{n}"),
-                "--",
-                "set",
-                "interface",
-                &format!("p{n}"),
-                &format!("ofport_request={n}"),
-            ]
-            .map(String::from),
-        );
-    }
+    let mut args = common::bridge_args("br0", &[("p1", 1), ("p2", 2), ("p3", 3)]);
     args.extend(["--", "set", "interface", "p2"].map(String::from));
     args.push(format!("options:tx_pcap={pcap}"));
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    sw.vsctl_ok(&a);
+    sw.vsctl_ok_owned(&args);
     sw
 }
 

@@ -55,28 +55,7 @@ fn ipv4_flows_are_exported_with_ports_and_counts() {
         .unwrap();
     let target = format!("targets=\"{}\"", collector.local_addr().unwrap());
     let sw = Switch::start("netflow");
-    sw.vsctl_ok(&[
-        "add-br",
-        "br0",
-        "--",
-        "add-port",
-        "br0",
-        "p1",
-        "--",
-        "set",
-        "interface",
-        "p1",
-        "ofport_request=1",
-        "--",
-        "add-port",
-        "br0",
-        "p2",
-        "--",
-        "set",
-        "interface",
-        "p2",
-        "ofport_request=2",
-    ]);
+    sw.vsctl_ok_owned(&common::bridge_args("br0", &[("p1", 1), ("p2", 2)]));
     sw.vsctl_ok(&[
         "--",
         "set",

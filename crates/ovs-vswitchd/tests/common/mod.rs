@@ -70,6 +70,12 @@ impl Switch {
         self.run(bin_path("ovs-vsctl"), &a)
     }
 
+    /// [`Switch::vsctl_ok`] with owned arguments.
+    pub fn vsctl_ok_owned(&self, args: &[String]) -> String {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.vsctl_ok(&a)
+    }
+
     pub fn vsctl_ok(&self, args: &[&str]) -> String {
         let o = self.vsctl(args);
         assert!(o.status.success(), "ovs-vsctl {args:?}: {}", text(&o));
@@ -123,6 +129,28 @@ impl Switch {
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("bad tx line {l}"))
     }
+}
+
+/// `ovs-vsctl` arguments that add `bridge` with the given ports and their OpenFlow numbers.
+pub fn bridge_args(bridge: &str, ports: &[(&str, u16)]) -> Vec<String> {
+    let mut a = vec!["add-br".to_string(), bridge.to_string()];
+    for (name, ofport) in ports {
+        a.extend(
+            [
+                "--",
+                "add-port",
+                bridge,
+                name,
+                "--",
+                "set",
+                "interface",
+                name,
+            ]
+            .map(String::from),
+        );
+        a.push(format!("ofport_request={ofport}"));
+    }
+    a
 }
 
 /// An Ethernet frame (IPv4/ICMP echo when `ip` holds addresses) from `src` to `dst`.
